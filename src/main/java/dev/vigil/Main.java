@@ -1,0 +1,6 @@
+package dev.vigil;
+
+public final class Main {
+  public static void main(String[] args) {
+  }
+}
