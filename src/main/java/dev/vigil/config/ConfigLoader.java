@@ -1,0 +1,615 @@
+package dev.vigil.config;
+
+import dev.vigil.config.Setting.Kind;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Reads the configuration: defaults, then the YAML file, then {@code VIGIL_*} environment
+ * variables, then command-line options, each overriding the one before. Every value is checked,
+ * and all problems are reported together in one {@link ConfigException}.
+ */
+public final class ConfigLoader {
+
+  private static final Pattern RATE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*/\\s*(s|sec|second|m|min|minute|h|hour)\\s*");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  private final List<String> problems = new ArrayList<>();
+  private final Map<String, Object> raw = new LinkedHashMap<>();
+  private final Map<String, String> origin = new LinkedHashMap<>();
+  private final Consumer<String> warnings;
+
+  private ConfigLoader(Consumer<String> warnings) {
+    this.warnings = warnings;
+    for (Setting s : Settings.ALL.values()) {
+      raw.put(s.key(), s.defaultValue());
+    }
+  }
+
+  /**
+   * Loads and validates everything.
+   *
+   * @param file the YAML file, or null for built-in defaults
+   * @param env the process environment (only {@code VIGIL_*} entries are read)
+   * @param overrides command-line values by key, applied last
+   * @param warnings receives one line per ignored-but-suspicious input (unknown {@code VIGIL_*} variables)
+   * @throws ConfigException naming every bad key, value and what is allowed
+   */
+  public static VigilConfig load(Path file, Map<String, String> env, Map<String, String> overrides,
+                                 Consumer<String> warnings) {
+    ConfigLoader loader = new ConfigLoader(warnings);
+    if (file != null) {
+      loader.readFile(file);
+    }
+    loader.readEnv(env);
+    overrides.forEach((k, v) -> loader.put(k, v, "command line"));
+    VigilConfig config = loader.build();
+    if (!loader.problems.isEmpty()) {
+      throw new ConfigException(loader.problems);
+    }
+    return config;
+  }
+
+  /** The keys this version understands, in file order. */
+  public static List<String> keys() {
+    return List.copyOf(Settings.ALL.keySet());
+  }
+
+  private void readFile(Path file) {
+    Object doc;
+    try (Reader reader = Files.newBufferedReader(file)) {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      options.setMaxAliasesForCollections(10);
+      doc = new Yaml(new SafeConstructor(options)).load(reader);
+    } catch (IOException e) {
+      problems.add("config file " + file + ": cannot be read (" + e.getMessage() + ")");
+      return;
+    } catch (RuntimeException e) {
+      problems.add("config file " + file + ": not valid YAML (" + e.getMessage().replace('\n', ' ') + ")");
+      return;
+    }
+    if (doc == null) {
+      return;
+    }
+    if (!(doc instanceof Map<?, ?> map)) {
+      problems.add("config file " + file + ": expected a YAML mapping of sections (listen:, upstream:, ...)");
+      return;
+    }
+    flatten("", map, file.toString());
+  }
+
+  private void flatten(String prefix, Map<?, ?> map, String source) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String path = prefix + e.getKey();
+      Object value = e.getValue();
+      if (Settings.ALL.containsKey(path)) {
+        put(path, value, source);
+      } else if (Settings.isSection(path) && value instanceof Map<?, ?> child) {
+        flatten(path + ".", child, source);
+      } else if (Settings.isSection(path) && value == null) {
+        continue; // an empty section keeps its defaults
+      } else {
+        problems.add(path + ": unknown key in " + source + nearest(path));
+      }
+    }
+  }
+
+  private void readEnv(Map<String, String> env) {
+    Map<String, Setting> byEnv = new LinkedHashMap<>();
+    Settings.ALL.values().forEach(s -> byEnv.put(s.envName(), s));
+    env.forEach((name, value) -> {
+      if (!name.startsWith("VIGIL_")) {
+        return;
+      }
+      Setting s = byEnv.get(name.toUpperCase(Locale.ROOT));
+      if (s != null) {
+        put(s.key(), value, "environment " + name);
+      } else {
+        // Not an error: Kubernetes injects VIGIL_PORT, VIGIL_SERVICE_HOST, ... for a Service named "vigil".
+        warnings.accept("ignoring environment variable " + name + ": not a Vigil setting");
+      }
+    });
+  }
+
+  private void put(String key, Object value, String source) {
+    if (!Settings.ALL.containsKey(key)) {
+      problems.add(key + ": unknown key" + nearest(key));
+      return;
+    }
+    raw.put(key, value);
+    origin.put(key, source);
+  }
+
+  private static String nearest(String key) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : Settings.ALL.keySet()) {
+      int d = distance(key.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return bestDistance <= 3 ? " (did you mean " + best + "?)" : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  // ---- typed reads; each records a problem and returns a safe placeholder on failure ----
+
+  private void bad(String key, Object value, Kind kind, String detail) {
+    String shown = value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
+    String from = origin.containsKey(key) ? " (from " + origin.get(key) + ")" : "";
+    problems.add(key + " = " + shown + from + ": expected " + (detail != null ? detail : kind.expected));
+  }
+
+  private Setting setting(String key) {
+    return Settings.ALL.get(key);
+  }
+
+  private boolean isNull(Object v) {
+    return v == null || (v instanceof String s && (s.isBlank() || s.equals("null") || s.equals("~")));
+  }
+
+  private String range(Setting s, String unit) {
+    if (s.max() == Double.POSITIVE_INFINITY) {
+      return null;
+    }
+    return s.kind().expected + " between " + fmt(s.min(), unit) + " and " + fmt(s.max(), unit);
+  }
+
+  private static String fmt(double v, String unit) {
+    if ("ms".equals(unit)) {
+      return Units.formatDuration(Duration.ofMillis((long) v));
+    }
+    if ("bytes".equals(unit)) {
+      return Units.formatSize((long) v);
+    }
+    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  private String str(String key) {
+    Object v = raw.get(key);
+    if (isNull(v)) {
+      return null;
+    }
+    if (v instanceof Map || v instanceof List) {
+      bad(key, v, setting(key).kind(), null);
+      return null;
+    }
+    return String.valueOf(v).trim();
+  }
+
+  private Integer integer(String key) {
+    Object v = raw.get(key);
+    Setting s = setting(key);
+    if (isNull(v)) {
+      return null;
+    }
+    long n;
+    try {
+      n = v instanceof Number num && !(v instanceof Double) ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      bad(key, v, s.kind(), range(s, null));
+      return null;
+    }
+    if (n < s.min() || n > s.max()) {
+      bad(key, v, s.kind(), range(s, null));
+      return null;
+    }
+    return (int) n;
+  }
+
+  private int intOr(String key, int fallback) {
+    Integer v = integer(key);
+    return v != null ? v : fallback;
+  }
+
+  private boolean bool(String key) {
+    Object v = raw.get(key);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+    if (s.equals("true") || s.equals("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    bad(key, v, Kind.BOOL, null);
+    return false;
+  }
+
+  private Duration duration(String key) {
+    Object v = raw.get(key);
+    Setting s = setting(key);
+    if (isNull(v)) {
+      return null;
+    }
+    Duration d;
+    try {
+      d = Units.parseDuration(String.valueOf(v));
+    } catch (RuntimeException e) {
+      bad(key, v, s.kind(), range(s, "ms"));
+      return Duration.ofSeconds(1);
+    }
+    if (d.toMillis() < s.min() || d.toMillis() > s.max()) {
+      bad(key, v, s.kind(), range(s, "ms"));
+      return Duration.ofSeconds(1);
+    }
+    return d;
+  }
+
+  private Long size(String key) {
+    Object v = raw.get(key);
+    Setting s = setting(key);
+    if (isNull(v)) {
+      return null;
+    }
+    long bytes;
+    try {
+      bytes = Units.parseSize(String.valueOf(v));
+    } catch (RuntimeException e) {
+      bad(key, v, s.kind(), range(s, "bytes"));
+      return null;
+    }
+    if (bytes < s.min() || bytes > s.max()) {
+      bad(key, v, s.kind(), range(s, "bytes"));
+      return null;
+    }
+    return bytes;
+  }
+
+  private double decimal(String key, boolean fraction) {
+    Object v = raw.get(key);
+    Setting s = setting(key);
+    double d;
+    try {
+      d = fraction ? Units.parseFraction(String.valueOf(v)) : Double.parseDouble(String.valueOf(v).trim().replace("%", ""));
+    } catch (RuntimeException e) {
+      bad(key, v, s.kind(), range(s, null));
+      return s.min();
+    }
+    if (Double.isNaN(d) || d < s.min() || d > s.max()) {
+      bad(key, v, s.kind(), range(s, null));
+      return s.min();
+    }
+    return d;
+  }
+
+  private URI url(String key, boolean redis) {
+    String v = str(key);
+    if (v == null) {
+      return null;
+    }
+    Kind kind = redis ? Kind.REDIS_URL : Kind.URL;
+    try {
+      URI uri = new URI(v);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      boolean schemeOk = redis ? scheme.equals("redis") || scheme.equals("rediss")
+          : scheme.equals("http") || scheme.equals("https");
+      if (!schemeOk || uri.getHost() == null || uri.getHost().isEmpty() || uri.getPort() > 65535) {
+        bad(key, v, kind, null);
+        return null;
+      }
+      return uri;
+    } catch (Exception e) {
+      bad(key, v, kind, null);
+      return null;
+    }
+  }
+
+  private String host(String key) {
+    String v = str(key);
+    if (v == null || !v.matches("[A-Za-z0-9.:\\-\\[\\]%]+")) {
+      bad(key, raw.get(key), Kind.HOST, null);
+      return "0.0.0.0";
+    }
+    return v;
+  }
+
+  private String path(String key, boolean prefix) {
+    String v = str(key);
+    Kind kind = prefix ? Kind.PATH_PREFIX : Kind.PATH;
+    if (v == null || !v.startsWith("/") || (prefix && (!v.endsWith("/") || v.length() < 3))
+        || v.contains("..") || v.contains("//") || v.contains("?") || v.contains("#") || v.contains("%")) {
+      bad(key, raw.get(key), kind, null);
+      return prefix ? "/sidecar/" : "/";
+    }
+    return v;
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> stringList(String key) {
+    Object v = raw.get(key);
+    if (isNull(v)) {
+      return List.of();
+    }
+    if (v instanceof String s) {
+      List<String> out = new ArrayList<>();
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+      v = out;
+    }
+    if (!(v instanceof List<?> list)) {
+      bad(key, v, Kind.STRING_LIST, null);
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (Object o : list) {
+      if (!(o instanceof String s) || !s.startsWith("/")) {
+        bad(key, v, Kind.STRING_LIST, "a list of path patterns that start with /");
+        return List.of();
+      }
+      out.add(s);
+    }
+    return List.copyOf(out);
+  }
+
+  private List<VigilConfig.Window> windows(String key) {
+    Object v = raw.get(key);
+    if (isNull(v)) {
+      return List.of();
+    }
+    if (v instanceof String s) {
+      // Environment form: "07:00-22:00=10m,22:00-07:00=30m"
+      List<Object> parsed = new ArrayList<>();
+      for (String part : s.split(",")) {
+        String[] kv = part.trim().split("=");
+        String[] range = kv[0].split("-");
+        if (kv.length != 2 || range.length != 2) {
+          bad(key, v, Kind.WINDOWS, "a list of {from: HH:MM, to: HH:MM, interval: duration}"
+              + " (or, in the environment, 07:00-22:00=10m,22:00-07:00=30m)");
+          return List.of();
+        }
+        parsed.add(Map.of("from", range[0].trim(), "to", range[1].trim(), "interval", kv[1].trim()));
+      }
+      v = parsed;
+    }
+    if (!(v instanceof List<?> list)) {
+      bad(key, v, Kind.WINDOWS, null);
+      return List.of();
+    }
+    List<VigilConfig.Window> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = key + "[" + i + "]";
+      if (!(list.get(i) instanceof Map<?, ?> w) || !w.keySet().equals(java.util.Set.of("from", "to", "interval"))) {
+        problems.add(at + " = " + list.get(i) + ": expected {from: HH:MM, to: HH:MM, interval: duration}");
+        continue;
+      }
+      try {
+        LocalTime from = LocalTime.parse(String.valueOf(w.get("from")).trim());
+        LocalTime to = LocalTime.parse(String.valueOf(w.get("to")).trim());
+        Duration interval = Units.parseDuration(String.valueOf(w.get("interval")));
+        if (interval.toMillis() < 10 || from.equals(to)) {
+          throw new IllegalArgumentException();
+        }
+        out.add(new VigilConfig.Window(from, to, interval));
+      } catch (DateTimeParseException | IllegalArgumentException e) {
+        problems.add(at + " = " + w + ": expected from/to as HH:MM (different times) and an interval of at least 10ms");
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private ZoneId zone(String key) {
+    String v = str(key);
+    try {
+      return ZoneId.of(v);
+    } catch (Exception e) {
+      bad(key, raw.get(key), Kind.ZONE, null);
+      return ZoneId.of("UTC");
+    }
+  }
+
+  private double rate(String key) {
+    String v = str(key);
+    var m = v == null ? null : RATE.matcher(v);
+    if (m == null || !m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+      bad(key, raw.get(key), Kind.RATE, null);
+      return 1;
+    }
+    double n = Double.parseDouble(m.group(1));
+    return switch (m.group(2).charAt(0)) {
+      case 's' -> n;
+      case 'm' -> n / 60.0;
+      default -> n / 3600.0;
+    };
+  }
+
+  private String limitKey(String key) {
+    String v = str(key);
+    if ("ip".equals(v)) {
+      return v;
+    }
+    if (v != null && v.startsWith("header:") && HEADER_NAME.matcher(v.substring(7)).matches()) {
+      return v;
+    }
+    bad(key, raw.get(key), Kind.LIMIT_KEY, null);
+    return "ip";
+  }
+
+  private String pointer(String key) {
+    String v = str(key);
+    if (v != null && !v.startsWith("/")) {
+      bad(key, v, Kind.JSON_POINTER, null);
+      return null;
+    }
+    return v;
+  }
+
+  private String memoryUnit(String key) {
+    String v = str(key);
+    if (v == null) {
+      return null;
+    }
+    for (String unit : List.of("MiB", "MB", "bytes", "KiB")) {
+      if (unit.equalsIgnoreCase(v)) {
+        return unit;
+      }
+    }
+    bad(key, v, Kind.MEMORY_UNIT, null);
+    return null;
+  }
+
+  private VigilConfig build() {
+    var listen = new VigilConfig.Listen(host("listen.host"), intOr("listen.port", 8080));
+
+    URI upstreamUrl = url("upstream.url", false);
+    if (upstreamUrl == null && problems.stream().noneMatch(p -> p.startsWith("upstream.url"))) {
+      bad("upstream.url", raw.get("upstream.url"), Kind.URL, null);
+    }
+    if (upstreamUrl == null) {
+      upstreamUrl = URI.create("http://127.0.0.1:8000");
+    }
+    if (upstreamUrl.getRawQuery() != null || upstreamUrl.getRawFragment() != null) {
+      bad("upstream.url", upstreamUrl.toString(), Kind.URL, "an http:// or https:// URL without query or fragment");
+    }
+    var upstream = new VigilConfig.Upstream(
+        upstreamUrl,
+        duration("upstream.connectTimeout"),
+        bool("upstream.rewriteHost"),
+        new VigilConfig.Pool(intOr("upstream.pool.maxSize", 20), intOr("upstream.pool.waitQueue", 256),
+            duration("upstream.pool.idleTimeout"), duration("upstream.pool.maxLifetime")),
+        new VigilConfig.HealthCheck(path("upstream.health.path", false), duration("upstream.health.interval"),
+            duration("upstream.health.timeout"), intOr("upstream.health.unhealthyAfter", 3)));
+
+    Long maxBody = size("proxy.maxBodySize");
+    Long maxHeader = size("proxy.maxHeaderSize");
+    var proxy = new VigilConfig.Proxy(maxBody == null ? 10L << 20 : maxBody,
+        maxHeader == null ? 16 << 10 : maxHeader.intValue(),
+        duration("proxy.headerTimeout"), duration("proxy.requestTimeout"), duration("proxy.idleTimeout"),
+        intOr("proxy.maxInFlight", 512));
+
+    String token = str("admin.token");
+    if (token != null && token.length() < 16) {
+      bad("admin.token", "<" + token.length() + " characters>", Kind.STRING, "a token of at least 16 characters");
+    }
+    var admin = new VigilConfig.Admin(path("admin.prefix", true), integer("admin.port"), token);
+    if (admin.port() != null && admin.port() != 0 && admin.port() == listen.port()) {
+      bad("admin.port", admin.port(), Kind.INT, "a port different from listen.port (" + listen.port() + ")");
+    }
+
+    var metrics = new VigilConfig.Metrics(intOr("metrics.requestBuffer", 4096), intOr("metrics.maxRoutes", 100),
+        stringList("metrics.routePatterns"));
+
+    URI pollUrl = url("memory.poll.url", false);
+    var memory = new VigilConfig.Memory(
+        bool("memory.enabled"),
+        pollUrl != null ? pollUrl : upstream.resolve("/api/memory-status"),
+        duration("memory.poll.interval"), duration("memory.poll.timeout"),
+        pointer("memory.poll.rssPointer"), memoryUnit("memory.poll.rssUnit"),
+        intOr("memory.history", 720), size("memory.limit"), duration("memory.trend.window"),
+        decimal("memory.warnPercent", false), decimal("memory.criticalPercent", false),
+        duration("memory.warnHorizon"), duration("memory.criticalHorizon"),
+        url("memory.cleanup.url", false), duration("memory.cleanup.cooldown"),
+        bool("memory.unreadyWhenCritical"));
+    if (memory.warnPercent() >= memory.criticalPercent() && problems.stream().noneMatch(p -> p.startsWith("memory."))) {
+      bad("memory.warnPercent", raw.get("memory.warnPercent"), Kind.PERCENT,
+          "a percentage below memory.criticalPercent (" + fmt(memory.criticalPercent(), null) + ")");
+    }
+    if (memory.pollTimeout() != null && memory.pollInterval() != null
+        && memory.pollTimeout().compareTo(memory.pollInterval()) > 0) {
+      bad("memory.poll.timeout", raw.get("memory.poll.timeout"), Kind.DURATION,
+          "a duration no longer than memory.poll.interval (" + Units.formatDuration(memory.pollInterval()) + ")");
+    }
+
+    URI target = url("keepalive.target", false);
+    var keepalive = new VigilConfig.KeepAlive(bool("keepalive.enabled"),
+        target != null ? target : upstream.resolve("/api/health"),
+        zone("keepalive.timezone"), windows("keepalive.windows"), duration("keepalive.defaultInterval"),
+        duration("keepalive.timeout"), decimal("keepalive.jitter", true), duration("keepalive.maxBackoff"));
+    checkWindowsDisjoint(keepalive.windows());
+
+    var health = new VigilConfig.Health(decimal("health.errorRateDegraded", false));
+    var overload = new VigilConfig.Overload(decimal("overload.heapShedPercent", false));
+    String rateText = str("ratelimit.rate");
+    var ratelimit = new VigilConfig.RateLimit(bool("ratelimit.enabled"), rateText, rate("ratelimit.rate"),
+        intOr("ratelimit.burst", 200), limitKey("ratelimit.key"), intOr("ratelimit.maxKeys", 100_000));
+
+    String prefix = str("redis.keyPrefix");
+    var redis = new VigilConfig.Redis(url("redis.url", true), duration("redis.timeout"), prefix == null ? "" : prefix);
+
+    String name = str("app.name");
+    if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
+      bad("app.name", raw.get("app.name"), Kind.STRING, "1 to 64 characters of letters, digits, '.', '_' or '-'");
+      name = "app";
+    }
+    String instance = str("app.instance");
+    if (instance == null) {
+      instance = defaultInstance();
+    }
+    var app = new VigilConfig.App(name, instance);
+    var lifecycle = new VigilConfig.Lifecycle(duration("lifecycle.drainTimeout"));
+
+    return new VigilConfig(listen, upstream, proxy, admin, metrics, memory, keepalive, health, overload, ratelimit,
+        redis, app, lifecycle);
+  }
+
+  private void checkWindowsDisjoint(List<VigilConfig.Window> windows) {
+    // Minute-of-day coverage is small (1440 slots) and makes overlap checks across midnight trivial.
+    int[] owner = new int[24 * 60];
+    for (int i = 0; i < windows.size(); i++) {
+      var w = windows.get(i);
+      int from = w.from().getHour() * 60 + w.from().getMinute();
+      int to = w.to().getHour() * 60 + w.to().getMinute();
+      for (int m = from; m != to; m = (m + 1) % owner.length) {
+        if (owner[m] != 0) {
+          problems.add("keepalive.windows[" + i + "] = " + w.from() + "-" + w.to()
+              + ": expected windows that do not overlap (overlaps keepalive.windows[" + (owner[m] - 1) + "])");
+          return;
+        }
+        owner[m] = i + 1;
+      }
+    }
+  }
+
+  private static String defaultInstance() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "vigil-" + ProcessHandle.current().pid();
+    }
+  }
+}

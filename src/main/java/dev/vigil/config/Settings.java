@@ -1,0 +1,122 @@
+package dev.vigil.config;
+
+import static dev.vigil.config.Setting.Kind.*;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting Vigil reads, with its default and its bounds, in one place. Sizes and counts
+ * have finite maxima on purpose: Vigil must never become the leak it is watching for.
+ */
+final class Settings {
+
+  private static final long GIB = 1L << 30;
+  private static final double HOUR_MS = 3_600_000d;
+  private static final double DAY_MS = 24 * HOUR_MS;
+
+  static final Map<String, Setting> ALL = build(
+      // Proxy listener; 8080 is what most sidecar set-ups expect.
+      Setting.of("listen.host", HOST, "0.0.0.0"),
+      Setting.bounded("listen.port", INT, 8080, 0, 65535),
+
+      // The application. Loopback because a sidecar shares the pod's network namespace.
+      Setting.of("upstream.url", URL, "http://127.0.0.1:8000"),
+      Setting.bounded("upstream.connectTimeout", DURATION, "2s", 1, 5 * 60_000),
+      Setting.of("upstream.rewriteHost", BOOL, false),
+      // 20 connections and a 256-request queue: enough for a small app, small enough to protect it.
+      Setting.bounded("upstream.pool.maxSize", INT, 20, 1, 10_000),
+      Setting.bounded("upstream.pool.waitQueue", INT, 256, 0, 100_000),
+      Setting.bounded("upstream.pool.idleTimeout", DURATION, "60s", 1000, DAY_MS),
+      // Recycle connections hourly so DNS changes and app-side leaks per connection do not stick.
+      Setting.bounded("upstream.pool.maxLifetime", DURATION, "1h", 1000, 7 * DAY_MS),
+      Setting.of("upstream.health.path", PATH, "/api/health"),
+      Setting.bounded("upstream.health.interval", DURATION, "10s", 10, DAY_MS),
+      Setting.bounded("upstream.health.timeout", DURATION, "2s", 10, 60_000),
+      Setting.bounded("upstream.health.unhealthyAfter", INT, 3, 1, 1000),
+
+      // Request limits: each one answers with a JSON error instead of reaching the app.
+      Setting.bounded("proxy.maxBodySize", SIZE, "10MiB", 0, 64 * GIB),
+      Setting.bounded("proxy.maxHeaderSize", SIZE, "16KiB", 1024, 1 << 20),
+      Setting.bounded("proxy.headerTimeout", DURATION, "10s", 10, HOUR_MS),
+      Setting.bounded("proxy.requestTimeout", DURATION, "30s", 10, DAY_MS),
+      Setting.bounded("proxy.idleTimeout", DURATION, "75s", 100, DAY_MS),
+      Setting.bounded("proxy.maxInFlight", INT, 512, 1, 1_000_000),
+
+      Setting.of("admin.prefix", PATH_PREFIX, "/sidecar/"),
+      Setting.bounded("admin.port", INT, null, 0, 65535),
+      Setting.of("admin.token", STRING, null),
+
+      Setting.bounded("metrics.requestBuffer", INT, 4096, 1, 1_000_000),
+      Setting.bounded("metrics.maxRoutes", INT, 100, 1, 10_000),
+      Setting.of("metrics.routePatterns", STRING_LIST, List.of()),
+
+      Setting.of("memory.enabled", BOOL, true),
+      Setting.of("memory.poll.url", URL, null),
+      Setting.bounded("memory.poll.interval", DURATION, "30s", 10, DAY_MS),
+      Setting.bounded("memory.poll.timeout", DURATION, "2s", 10, 5 * 60_000),
+      Setting.of("memory.poll.rssPointer", JSON_POINTER, null),
+      Setting.of("memory.poll.rssUnit", MEMORY_UNIT, null),
+      Setting.bounded("memory.history", INT, 720, 2, 100_000),
+      Setting.bounded("memory.limit", SIZE, null, 1 << 20, 1L << 50),
+      Setting.bounded("memory.trend.window", DURATION, "30m", 1000, 7 * DAY_MS),
+      Setting.bounded("memory.warnPercent", PERCENT, 80, 1, 100),
+      Setting.bounded("memory.criticalPercent", PERCENT, 95, 1, 100),
+      Setting.bounded("memory.warnHorizon", DURATION, "6h", 0, 30 * DAY_MS),
+      Setting.bounded("memory.criticalHorizon", DURATION, "15m", 0, 30 * DAY_MS),
+      Setting.of("memory.cleanup.url", URL, null),
+      Setting.bounded("memory.cleanup.cooldown", DURATION, "10m", 0, 30 * DAY_MS),
+      Setting.of("memory.unreadyWhenCritical", BOOL, false),
+
+      Setting.of("keepalive.enabled", BOOL, true),
+      Setting.of("keepalive.target", URL, null),
+      Setting.of("keepalive.timezone", ZONE, "UTC"),
+      Setting.of("keepalive.windows", WINDOWS, List.of(Map.of("from", "07:00", "to", "22:00", "interval", "10m"))),
+      Setting.bounded("keepalive.defaultInterval", DURATION, "30m", 10, 7 * DAY_MS),
+      Setting.bounded("keepalive.timeout", DURATION, "5s", 10, 5 * 60_000),
+      Setting.bounded("keepalive.jitter", FRACTION, "10%", 0, 0.5),
+      Setting.bounded("keepalive.maxBackoff", DURATION, "1h", 10, 7 * DAY_MS),
+
+      Setting.bounded("health.errorRateDegraded", DECIMAL, 0.05, 0, 1),
+
+      // Self-protection: shed new requests before Vigil's own heap runs out.
+      Setting.bounded("overload.heapShedPercent", PERCENT, 90, 1, 100),
+
+      Setting.of("ratelimit.enabled", BOOL, false),
+      Setting.of("ratelimit.rate", RATE, "100/s"),
+      Setting.bounded("ratelimit.burst", INT, 200, 1, 100_000_000),
+      Setting.of("ratelimit.key", LIMIT_KEY, "ip"),
+      Setting.bounded("ratelimit.maxKeys", INT, 100_000, 1, 10_000_000),
+
+      Setting.of("redis.url", REDIS_URL, null),
+      Setting.bounded("redis.timeout", DURATION, "500ms", 1, 60_000),
+      Setting.of("redis.keyPrefix", STRING, "vigil:"),
+
+      Setting.of("app.name", STRING, "app"),
+      Setting.of("app.instance", STRING, null),
+
+      Setting.bounded("lifecycle.drainTimeout", DURATION, "30s", 0, HOUR_MS));
+
+  private Settings() {
+  }
+
+  private static Map<String, Setting> build(Setting... settings) {
+    Map<String, Setting> map = new LinkedHashMap<>();
+    for (Setting s : settings) {
+      map.put(s.key(), s);
+    }
+    return java.util.Collections.unmodifiableMap(map);
+  }
+
+  /** True when {@code path} is a strict prefix of some key, i.e. a YAML section such as {@code memory.poll}. */
+  static boolean isSection(String path) {
+    String p = path + ".";
+    for (String key : ALL.keySet()) {
+      if (key.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.vigil.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.List;
+
+/**
+ * The validated, immutable configuration. Built only by {@link ConfigLoader}; every value here has
+ * passed its bound check, so consumers copy what they need and never re-validate.
+ */
+public record VigilConfig(
+    Listen listen,
+    Upstream upstream,
+    Proxy proxy,
+    Admin admin,
+    Metrics metrics,
+    Memory memory,
+    KeepAlive keepalive,
+    Health health,
+    Overload overload,
+    RateLimit ratelimit,
+    Redis redis,
+    App app,
+    Lifecycle lifecycle) {
+
+  public record Listen(String host, int port) {
+  }
+
+  public record Upstream(URI url, Duration connectTimeout, boolean rewriteHost, Pool pool, HealthCheck health) {
+
+    public String host() {
+      return url.getHost();
+    }
+
+    public int port() {
+      int p = url.getPort();
+      return p != -1 ? p : ("https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
+    }
+
+    public boolean ssl() {
+      return "https".equalsIgnoreCase(url.getScheme());
+    }
+
+    /** The URL's path without a trailing slash ("" for the root), prepended to every forwarded path. */
+    public String basePath() {
+      String p = url.getRawPath();
+      if (p == null || p.isEmpty() || p.equals("/")) {
+        return "";
+      }
+      return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    /** The upstream URL with {@code path} appended, e.g. the default memory endpoint. */
+    public URI resolve(String path) {
+      String base = url.toString();
+      if (base.endsWith("/")) {
+        base = base.substring(0, base.length() - 1);
+      }
+      return URI.create(base + path);
+    }
+  }
+
+  public record Pool(int maxSize, int waitQueue, Duration idleTimeout, Duration maxLifetime) {
+  }
+
+  public record HealthCheck(String path, Duration interval, Duration timeout, int unhealthyAfter) {
+  }
+
+  public record Proxy(long maxBodySize, int maxHeaderSize, Duration headerTimeout, Duration requestTimeout,
+                      Duration idleTimeout, int maxInFlight) {
+  }
+
+  /** {@code port} and {@code token} are null when not set. */
+  public record Admin(String prefix, Integer port, String token) {
+  }
+
+  public record Metrics(int requestBuffer, int maxRoutes, List<String> routePatterns) {
+  }
+
+  /** {@code rssPointer}, {@code rssUnit}, {@code limitBytes} and {@code cleanupUrl} are null when not set. */
+  public record Memory(boolean enabled, URI pollUrl, Duration pollInterval, Duration pollTimeout, String rssPointer,
+                       String rssUnit, int history, Long limitBytes, Duration trendWindow, double warnPercent,
+                       double criticalPercent, Duration warnHorizon, Duration criticalHorizon, URI cleanupUrl,
+                       Duration cleanupCooldown, boolean unreadyWhenCritical) {
+  }
+
+  public record Window(LocalTime from, LocalTime to, Duration interval) {
+  }
+
+  public record KeepAlive(boolean enabled, URI target, ZoneId timezone, List<Window> windows,
+                          Duration defaultInterval, Duration timeout, double jitter, Duration maxBackoff) {
+  }
+
+  public record Health(double errorRateDegraded) {
+  }
+
+  public record Overload(double heapShedPercent) {
+  }
+
+  /** {@code permitsPerSecond} comes from {@code rate}; {@code key} is "ip" or "header:NAME". */
+  public record RateLimit(boolean enabled, String rate, double permitsPerSecond, int burst, String key, int maxKeys) {
+  }
+
+  /** {@code url} is null when Redis is off. */
+  public record Redis(URI url, Duration timeout, String keyPrefix) {
+
+    public boolean enabled() {
+      return url != null;
+    }
+  }
+
+  public record App(String name, String instance) {
+  }
+
+  public record Lifecycle(Duration drainTimeout) {
+  }
+}

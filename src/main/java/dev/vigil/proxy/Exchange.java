@@ -1,0 +1,325 @@
+package dev.vigil.proxy;
+
+import io.netty.util.AsciiString;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One request forwarded to the app and its answer streamed back, both with back-pressure: a
+ * full write queue on one side pauses the other. All callbacks run on the request's event loop,
+ * so the fields need no synchronization.
+ */
+final class Exchange {
+
+  private static final AsciiString EXPECT = AsciiString.cached("expect");
+  private static final AsciiString HOST = AsciiString.cached("host");
+  private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
+  private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("x-forwarded-proto");
+  private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
+  private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
+  private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final ProxySettings settings;
+  private final AtomicInteger inFlight;
+  private final ExchangeObserver observer;
+  private final HttpServerRequest request;
+  private final HttpServerResponse response;
+  private final String forwardUri;
+  private final long start;
+  private final String requestId;
+
+  private HttpClientRequest upstream;
+  private long timer = -1;
+  private long bytesIn;
+  private boolean closeAfterResponse;
+  private boolean finished;
+
+  Exchange(Vertx vertx, HttpClient client, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
+           HttpServerRequest request, String forwardUri, long start) {
+    this.vertx = vertx;
+    this.client = client;
+    this.settings = settings;
+    this.inFlight = inFlight;
+    this.observer = observer;
+    this.request = request;
+    this.response = request.response();
+    this.forwardUri = forwardUri;
+    this.start = start;
+    this.requestId = RequestIds.of(request);
+  }
+
+  void start() {
+    request.pause();
+    response.closeHandler(v -> clientGone());
+    timer = vertx.setTimer(settings.requestTimeoutMs(), id -> timedOut());
+    RequestOptions options = new RequestOptions()
+        .setMethod(request.method())
+        .setHost(settings.upstreamHost())
+        .setPort(settings.upstreamPort())
+        .setSsl(settings.upstreamSsl())
+        .setURI(forwardUri)
+        .setConnectTimeout(settings.connectTimeoutMs())
+        .setIdleTimeout(settings.idleTimeoutMs());
+    client.request(options).onComplete(this::connected);
+  }
+
+  private void connected(AsyncResult<HttpClientRequest> ar) {
+    if (ar.failed()) {
+      upstreamFailed(ar.cause());
+      return;
+    }
+    HttpClientRequest up = ar.result();
+    if (finished) {
+      up.reset(); // timed out or the client left while we waited for a pooled connection
+      return;
+    }
+    upstream = up;
+    copyRequestHeaders(up);
+    if (request.canUpgradeToWebSocket()) {
+      tunnel(up);
+      return;
+    }
+    up.exceptionHandler(this::upstreamFailed);
+    up.response().onComplete(this::responded);
+    up.drainHandler(v -> request.resume());
+
+    String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null) {
+      up.putHeader(HttpHeaders.CONTENT_LENGTH, contentLength);
+    } else if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      up.setChunked(true);
+    }
+    request.handler(this::requestChunk);
+    request.endHandler(v -> {
+      if (!finished) {
+        up.end();
+      }
+    });
+    request.exceptionHandler(t -> clientGone());
+    if (request.headers().contains(HttpHeaders.EXPECT)) {
+      response.writeContinue(); // body size was checked before; now invite the body
+    }
+    request.resume();
+  }
+
+  private void copyRequestHeaders(HttpClientRequest up) {
+    var out = up.headers();
+    HopByHop.copy(request.headers(), out, EXPECT, REQUEST_ID);
+    out.set(REQUEST_ID, requestId);
+    String host = request.getHeader(HOST);
+    if (settings.rewriteHost() || host == null) {
+      out.set(HOST, settings.upstreamAuthority());
+    }
+    String peer = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    if (peer != null) {
+      String prior = request.getHeader(X_FORWARDED_FOR);
+      out.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? peer : prior + ", " + peer);
+    }
+    if (!out.contains(X_FORWARDED_PROTO)) {
+      out.set(X_FORWARDED_PROTO, request.isSSL() ? HTTPS : HTTP);
+    }
+    if (host != null && !out.contains(X_FORWARDED_HOST)) {
+      out.set(X_FORWARDED_HOST, host);
+    }
+  }
+
+  private void requestChunk(Buffer chunk) {
+    if (finished) {
+      return;
+    }
+    bytesIn += chunk.length();
+    if (bytesIn > settings.maxBodySize()) {
+      // Only chunked bodies get here (a declared length is checked up front): stop the upload and
+      // abort the upstream request so the app never sees a complete request.
+      upstream.reset();
+      fail(413, "request body larger than " + settings.maxBodySize() + " bytes", Rejection.TOO_LARGE);
+      return;
+    }
+    upstream.write(chunk);
+    if (upstream.writeQueueFull()) {
+      request.pause();
+    }
+  }
+
+  private void responded(AsyncResult<HttpClientResponse> ar) {
+    if (finished) {
+      return;
+    }
+    if (ar.failed()) {
+      upstreamFailed(ar.cause());
+      return;
+    }
+    cancelTimer();
+    HttpClientResponse answer = ar.result();
+    int status = answer.statusCode();
+    response.setStatusCode(status);
+    if (answer.statusMessage() != null) {
+      response.setStatusMessage(answer.statusMessage());
+    }
+    HopByHop.copy(answer.headers(), response.headers());
+    response.putHeader(REQUEST_ID, requestId);
+    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
+    if (!bodyless && !answer.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        closeAfterResponse = true; // no chunked encoding in HTTP/1.0: the close ends the body
+      } else {
+        response.setChunked(true);
+      }
+    }
+    answer.handler(chunk -> {
+      response.write(chunk);
+      if (response.writeQueueFull()) {
+        answer.pause();
+      }
+    });
+    response.drainHandler(v -> answer.resume());
+    answer.exceptionHandler(t -> {
+      // The app broke off mid-body; the head is out, so only a reset tells the client.
+      if (!finished) {
+        response.reset();
+        finish(502, Rejection.UPSTREAM_ERROR);
+      }
+    });
+    answer.endHandler(v -> response.end().onComplete(done -> {
+      if (closeAfterResponse) {
+        request.connection().close();
+      }
+      finish(status, null);
+    }));
+  }
+
+  /** WebSocket (or any HTTP/1.1 upgrade): after the app's 101 the two connections become one TCP pipe. */
+  private void tunnel(HttpClientRequest up) {
+    up.putHeader(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+    up.putHeader(HttpHeaders.UPGRADE, request.getHeader(HttpHeaders.UPGRADE));
+    up.connect().onComplete(ar -> {
+      if (ar.failed()) {
+        upstreamFailed(ar.cause());
+        return;
+      }
+      cancelTimer();
+      HttpClientResponse answer = ar.result();
+      if (answer.statusCode() != 101) {
+        answer.pause();
+        responded(ar);
+        answer.resume();
+        return;
+      }
+      response.headers().addAll(answer.headers());
+      response.putHeader(REQUEST_ID, requestId);
+      NetSocket appSide = answer.netSocket();
+      request.toNetSocket().onComplete(client -> {
+        if (client.failed()) {
+          appSide.close();
+          finish(502, Rejection.UPSTREAM_ERROR);
+          return;
+        }
+        NetSocket clientSide = client.result();
+        clientSide.pipeTo(appSide);
+        appSide.pipeTo(clientSide);
+        finish(101, null);
+      });
+    });
+  }
+
+  private void upstreamFailed(Throwable cause) {
+    if (finished) {
+      return;
+    }
+    if (upstream != null) {
+      upstream.reset();
+    }
+    if (cause instanceof ConnectionPoolTooBusyException) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, "1");
+      fail(503, "upstream connection pool is full", Rejection.OVERLOADED);
+    } else if (cause instanceof TimeoutException || cause instanceof io.netty.channel.ConnectTimeoutException) {
+      fail(cause instanceof TimeoutException ? 504 : 502, "upstream did not answer in time", cause instanceof TimeoutException
+          ? Rejection.TIMEOUT : Rejection.UPSTREAM_ERROR);
+    } else if (cause instanceof ConnectException) {
+      fail(502, "upstream refused the connection", Rejection.UPSTREAM_ERROR);
+    } else {
+      fail(502, "upstream failed: " + describe(cause), Rejection.UPSTREAM_ERROR);
+    }
+  }
+
+  private void timedOut() {
+    timer = -1;
+    if (finished) {
+      return;
+    }
+    if (upstream != null) {
+      upstream.reset();
+    }
+    fail(504, "upstream did not answer within " + settings.requestTimeoutMs() + " ms", Rejection.TIMEOUT);
+  }
+
+  private void clientGone() {
+    if (finished) {
+      return;
+    }
+    if (upstream != null) {
+      upstream.reset(); // free the pooled connection instead of streaming to nobody
+    }
+    finish(499, null);
+  }
+
+  /** Vigil answers itself; when the request body was not fully read the connection cannot be reused. */
+  private void fail(int status, String message, Rejection cause) {
+    if (finished) {
+      return;
+    }
+    cancelTimer();
+    if (response.headWritten()) {
+      response.reset();
+    } else {
+      response.headers().clear();
+      if (status == 503) {
+        response.putHeader(HttpHeaders.RETRY_AFTER, "1");
+      }
+      response.putHeader(REQUEST_ID, requestId);
+      ErrorReply.send(request, status, message, !request.isEnded());
+    }
+    finish(status, cause);
+  }
+
+  private void finish(int status, Rejection cause) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    cancelTimer();
+    inFlight.decrementAndGet();
+    observer.onExchange(request.method().name(), request.path(), status, System.nanoTime() - start, bytesIn,
+        response.bytesWritten(), requestId, cause);
+  }
+
+  private void cancelTimer() {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+}

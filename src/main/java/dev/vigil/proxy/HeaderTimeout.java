@@ -1,0 +1,134 @@
+package dev.vigil.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes connections whose request head does not arrive completely within the header timeout
+ * (slowloris). Vert.x has no such timeout, and its idle timeout is reset by every trickled byte,
+ * so this watches the Netty pipeline on both sides of the HTTP decoder: raw bytes arriving while
+ * no request is being read start the clock; a decoded request head stops it.
+ */
+final class HeaderTimeout {
+
+  private final long timeoutMs;
+  private ScheduledFuture<?> deadline;
+  private boolean readingHead;
+  private int headsDecoded;
+  private int bodiesDone;
+  private int responsesDone;
+
+  private HeaderTimeout(long timeoutMs) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Installs the watch on an HTTP/1.x server connection; returns false (and does nothing) when the
+   * connection is not the expected Netty pipeline, e.g. HTTP/2.
+   */
+  static boolean install(HttpConnection connection, long timeoutMs) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return false;
+    }
+    ChannelPipeline pipeline = base.channel().pipeline();
+    if (pipeline.get("httpDecoder") == null || pipeline.get("handler") == null) {
+      return false;
+    }
+    HeaderTimeout watch = new HeaderTimeout(timeoutMs);
+    pipeline.addBefore("httpDecoder", "vigilHeadBytes", watch.new BytesSide());
+    pipeline.addBefore("handler", "vigilHeadMessages", watch.new MessageSide());
+    return true;
+  }
+
+  private void arm(ChannelHandlerContext ctx) {
+    readingHead = true;
+    if (deadline == null) {
+      deadline = ctx.executor().schedule(() -> expire(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void disarm() {
+    readingHead = false;
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+
+  private void expire(ChannelHandlerContext ctx) {
+    deadline = null;
+    if (!readingHead || !ctx.channel().isActive()) {
+      return;
+    }
+    if (headsDecoded == responsesDone) {
+      // No response is on the wire, so a complete 408 can be written below the HTTP encoder.
+      byte[] body = ErrorReply.body(408, "request header not received within " + timeoutMs + " ms").getBytes();
+      String head = "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: "
+          + body.length + "\r\nconnection: close\r\n\r\n";
+      ByteBuf out = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+      ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
+  /** Sits before the HTTP decoder: sees raw bytes. */
+  private final class BytesSide extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      arm(ctx); // a connection that sends nothing at all is also held to the timeout
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!readingHead && msg instanceof ByteBuf buf && buf.isReadable() && headsDecoded == bodiesDone) {
+        arm(ctx);
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      disarm();
+      ctx.fireChannelInactive();
+    }
+  }
+
+  /** Sits after the HTTP codec: sees decoded request heads inbound and response ends outbound. */
+  private final class MessageSide extends ChannelDuplexHandler {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest) {
+        headsDecoded++;
+        disarm();
+      }
+      if (msg instanceof LastHttpContent) {
+        bodiesDone++;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof LastHttpContent) {
+        responsesDone++;
+      }
+      ctx.write(msg, promise);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.vigil.proxy;
+
+import io.netty.util.AsciiString;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Copies headers from one hop to the next without the hop-by-hop ones (RFC 9110 7.6.1): the fixed
+ * set below plus every header named in {@code Connection}.
+ */
+final class HopByHop {
+
+  private static final AsciiString[] FIXED = {
+      AsciiString.cached("connection"),
+      AsciiString.cached("keep-alive"),
+      AsciiString.cached("proxy-connection"),
+      AsciiString.cached("proxy-authenticate"),
+      AsciiString.cached("proxy-authorization"),
+      AsciiString.cached("te"),
+      AsciiString.cached("trailer"),
+      AsciiString.cached("transfer-encoding"),
+      AsciiString.cached("upgrade"),
+  };
+
+  private HopByHop() {
+  }
+
+  static boolean isFixed(CharSequence name) {
+    for (AsciiString h : FIXED) {
+      if (h.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Copies {@code from} into {@code to}, skipping hop-by-hop headers, headers named in
+   * {@code Connection}, and {@code extraSkip} (compared ignoring case).
+   */
+  static void copy(MultiMap from, MultiMap to, AsciiString... extraSkip) {
+    List<String> connection = from.getAll(HttpHeaders.CONNECTION);
+    for (Map.Entry<String, String> e : from) {
+      String name = e.getKey();
+      if (isFixed(name) || namedIn(connection, name) || matches(extraSkip, name)) {
+        continue;
+      }
+      to.add(name, e.getValue());
+    }
+  }
+
+  private static boolean matches(AsciiString[] names, String name) {
+    for (AsciiString n : names) {
+      if (n.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when {@code name} appears as a token in any {@code Connection} header value. */
+  static boolean namedIn(List<String> connectionValues, String name) {
+    for (int v = 0; v < connectionValues.size(); v++) {
+      String value = connectionValues.get(v);
+      int start = 0;
+      int len = value.length();
+      while (start < len) {
+        int comma = value.indexOf(',', start);
+        int end = comma < 0 ? len : comma;
+        int s = start;
+        int e = end;
+        while (s < e && value.charAt(s) <= ' ') {
+          s++;
+        }
+        while (e > s && value.charAt(e - 1) <= ' ') {
+          e--;
+        }
+        if (e - s == name.length() && value.regionMatches(true, s, name, 0, name.length())) {
+          return true;
+        }
+        start = end + 1;
+      }
+    }
+    return false;
+  }
+}

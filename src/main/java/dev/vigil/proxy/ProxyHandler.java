@@ -1,0 +1,146 @@
+package dev.vigil.proxy;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Entry point of every request on the proxy listener: routes the admin prefix to Vigil, refuses
+ * what must never reach the app, and hands the rest to an {@link Exchange}. One instance per event
+ * loop; the only state shared between loops is the in-flight counter.
+ */
+final class ProxyHandler implements Handler<HttpServerRequest> {
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final ProxySettings settings;
+  private final AtomicInteger inFlight;
+  private final BooleanSupplier overloaded;
+  private final Admission admission;
+  private final ExchangeObserver observer;
+  private final AdminEndpoint admin;
+
+  ProxyHandler(Vertx vertx, HttpClient client, ProxySettings settings, AtomicInteger inFlight,
+               BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin) {
+    this.vertx = vertx;
+    this.client = client;
+    this.settings = settings;
+    this.inFlight = inFlight;
+    this.overloaded = overloaded;
+    this.admission = admission;
+    this.observer = observer;
+    this.admin = admin;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    long start = System.nanoTime();
+    String uri = request.uri();
+    String rawPath;
+    String query;
+    if (!uri.isEmpty() && uri.charAt(0) == '/') {
+      rawPath = request.path();
+      query = request.query();
+    } else {
+      URI target = absoluteTarget(request, uri);
+      if (target == null) {
+        refuse(request, start, 400, "request target must be a path on this host: Vigil is not an open proxy",
+            Rejection.BAD_REQUEST, true, 0);
+        return;
+      }
+      rawPath = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+      query = target.getRawQuery();
+    }
+
+    String matchPath = PathNormalizer.forMatching(rawPath);
+    if (matchPath == null) {
+      refuse(request, start, 400, "malformed percent-escape in request path", Rejection.BAD_REQUEST, true, 0);
+      return;
+    }
+    if (PathNormalizer.isUnder(matchPath, settings.adminPrefix())) {
+      admin.handle(request, matchPath, false);
+      return;
+    }
+    if (request.method() == HttpMethod.CONNECT) {
+      refuse(request, start, 405, "CONNECT is not supported: Vigil is a reverse proxy", Rejection.BAD_REQUEST, true, 0);
+      return;
+    }
+    if (overloaded.getAsBoolean()) {
+      refuse(request, start, 503, "Vigil is shedding load: its own heap is nearly full", Rejection.OVERLOADED, false, 1);
+      return;
+    }
+    String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null && Long.parseLong(contentLength.trim()) > settings.maxBodySize()) {
+      // Answered before any "100 Continue", so a client that asked first never sends the body.
+      refuse(request, start, 413, "request body larger than " + settings.maxBodySize() + " bytes",
+          Rejection.TOO_LARGE, true, 0);
+      return;
+    }
+    if (inFlight.incrementAndGet() > settings.maxInFlight()) {
+      inFlight.decrementAndGet();
+      refuse(request, start, 503, "too many requests in flight (" + settings.maxInFlight() + ")",
+          Rejection.OVERLOADED, false, 1);
+      return;
+    }
+    String forwardUri = PathNormalizer.forForwarding(rawPath);
+    if (!settings.upstreamBasePath().isEmpty()) {
+      forwardUri = settings.upstreamBasePath() + forwardUri;
+    }
+    if (query != null) {
+      forwardUri = forwardUri + '?' + query;
+    }
+    Exchange exchange = new Exchange(vertx, client, settings, inFlight, observer, request, forwardUri, start);
+    var pending = admission.check(request);
+    if (pending == null) {
+      exchange.start();
+      return;
+    }
+    request.pause();
+    pending.onComplete(ar -> {
+      Admission.Refusal refusal = ar.succeeded() ? ar.result() : null;
+      if (refusal == null) {
+        exchange.start();
+      } else {
+        inFlight.decrementAndGet();
+        refuse(request, start, refusal.status(), refusal.message(), refusal.cause(), false,
+            refusal.retryAfterSeconds());
+      }
+    });
+  }
+
+  /** Absolute-form targets are accepted only for the host the client names in Host (RFC 9112 3.2.2). */
+  private static URI absoluteTarget(HttpServerRequest request, String uri) {
+    try {
+      URI target = new URI(uri);
+      String scheme = target.getScheme();
+      if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+          || target.getRawAuthority() == null) {
+        return null;
+      }
+      String host = request.getHeader(HttpHeaders.HOST);
+      return host != null && host.equalsIgnoreCase(target.getRawAuthority()) ? target : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private void refuse(HttpServerRequest request, long start, int status, String message, Rejection cause,
+                      boolean close, long retryAfterSeconds) {
+    if (retryAfterSeconds > 0) {
+      request.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
+    }
+    String requestId = RequestIds.of(request);
+    request.response().putHeader(RequestIds.HEADER, requestId);
+    String method = request.method().name();
+    String path = request.path();
+    ErrorReply.send(request, status, message, close).onComplete(ar ->
+        observer.onExchange(method, path, status, System.nanoTime() - start, 0, request.response().bytesWritten(),
+            requestId, cause));
+  }
+}

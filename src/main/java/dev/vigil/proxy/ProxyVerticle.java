@@ -1,0 +1,117 @@
+package dev.vigil.proxy;
+
+import dev.vigil.config.VigilConfig;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy listener on one event loop. Deployed once per loop; Vert.x spreads accepted
+ * connections across the instances, and each has its own share of the upstream pool so that a
+ * request and its upstream connection stay on the same thread.
+ */
+public final class ProxyVerticle extends VerticleBase {
+
+  private final VigilConfig config;
+  private final ProxyRuntime runtime;
+  private final int instances;
+  private HttpServer server;
+  private HttpClient client;
+
+  public ProxyVerticle(VigilConfig config, ProxyRuntime runtime, int instances) {
+    this.config = config;
+    this.runtime = runtime;
+    this.instances = instances;
+  }
+
+  @Override
+  public Future<?> start() {
+    var pool = config.upstream().pool();
+    client = vertx.createHttpClient(new HttpClientOptions()
+            .setKeepAlive(true)
+            .setKeepAliveTimeout((int) Math.max(1, pool.idleTimeout().toSeconds()))
+            .setTcpNoDelay(true)
+            .setMaxHeaderSize(64 * 1024)
+            .setName("vigil-upstream"),
+        new PoolOptions()
+            .setHttp1MaxSize(share(pool.maxSize()))
+            .setMaxWaitQueueSize(share(pool.waitQueue()))
+            .setMaxLifetime((int) Math.max(1, pool.maxLifetime().toSeconds()))
+            .setMaxLifetimeUnit(TimeUnit.SECONDS));
+    ProxySettings settings = ProxySettings.from(config);
+    ExchangeObserver observer = runtime.newObserver();
+    ProxyHandler handler = new ProxyHandler(vertx, client, settings, runtime.inFlightCounter(),
+        runtime.overloaded(), runtime.admission(), observer, runtime.admin());
+    long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
+    server = vertx.createHttpServer(serverOptions(config))
+        .connectionHandler(connection -> HeaderTimeout.install(connection, headerTimeoutMs))
+        .invalidRequestHandler(request -> invalidRequest(request, observer))
+        .requestHandler(handler);
+    return server.listen(config.listen().port(), config.listen().host());
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to the drain timeout, then closes. */
+  @Override
+  public Future<?> stop() {
+    long drainMs = config.lifecycle().drainTimeout().toMillis();
+    return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> client.close());
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private int share(int total) {
+    return total == 0 ? 0 : Math.max(1, (total + instances - 1) / instances);
+  }
+
+  static HttpServerOptions serverOptions(VigilConfig config) {
+    int maxHeader = config.proxy().maxHeaderSize();
+    return new HttpServerOptions()
+        .setMaxHeaderSize(maxHeader)
+        .setMaxInitialLineLength(Math.max(4096, maxHeader))
+        .setHandle100ContinueAutomatically(false)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setTcpNoDelay(true)
+        .setReuseAddress(true)
+        .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+  }
+
+  /** Requests the HTTP decoder refused (too long, smuggling shapes, bad framing): JSON error, then close. */
+  static void invalidRequest(HttpServerRequest request, ExchangeObserver observer) {
+    long start = System.nanoTime();
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String message;
+    Rejection rejection;
+    if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      message = "request header block too large";
+      rejection = Rejection.TOO_LARGE;
+    } else if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      message = "request line too long";
+      rejection = Rejection.TOO_LARGE;
+    } else {
+      status = 400;
+      message = "malformed request" + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "");
+      rejection = Rejection.BAD_REQUEST;
+    }
+    String method = request.method() == null ? "UNKNOWN" : request.method().name();
+    String path = request.path();
+    ErrorReply.send(request, status, message, true).onComplete(ar ->
+        observer.onExchange(method, path == null ? "" : path, status, System.nanoTime() - start, 0,
+            request.response().bytesWritten(), RequestIds.generate(), rejection));
+  }
+}
