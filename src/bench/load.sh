@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Load benchmark, run by hand (not in CI): the same small upstream measured directly, through
+# Vigil and through nginx configured as an equivalent reverse proxy, in one run.
+#
+#   bash src/bench/load.sh                 # defaults: 10 s per wrk run, 64 connections
+#   DURATION=30s CONNECTIONS=128 bash src/bench/load.sh
+#   VIGIL_ARGS="--set ratelimit.enabled=true" bash src/bench/load.sh   # cost of a feature
+#
+# Needs: wrk, hey, nginx (apt-get install wrk hey nginx). Prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+RATE=${RATE:-2000}             # fixed-rate run: requests per second in total
+RATE_SECONDS=${RATE_SECONDS:-10}
+UPSTREAM_PORT=${UPSTREAM_PORT:-18000}
+VIGIL_PORT=${VIGIL_PORT:-18080}
+NGINX_PORT=${NGINX_PORT:-18081}
+VIGIL_ARGS=${VIGIL_ARGS:-}
+if [ -z "${JVM_OPTS:-}" ]; then
+  if [ -f docker/jvm.options ]; then
+    JVM_OPTS="@docker/jvm.options"
+  else
+    JVM_OPTS="-XX:+UseSerialGC -Xmx96m"
+  fi
+fi
+
+for tool in wrk hey nginx; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install wrk hey nginx" >&2; exit 1; }
+done
+[ -f target/vigil.jar ] || mvn -B -q -DskipTests package
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$work/nginx-up.pid" "$work/nginx-proxy.pid"; do
+    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The upstream: nginx answering a small static JSON body, so the proxies are what is measured.
+cat > "$work/up.conf" <<CONF
+worker_processes 1;
+pid $work/nginx-up.pid;
+error_log $work/up-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT;
+    location / { default_type application/json; return 200 '{"ok":true,"service":"bench"}'; }
+  }
+}
+CONF
+# nginx as a reverse proxy with a keep-alive upstream pool: the peer Vigil is measured against.
+cat > "$work/proxy.conf" <<CONF
+worker_processes auto;
+pid $work/nginx-proxy.pid;
+error_log $work/proxy-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 20; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+}
+CONF
+nginx -c "$work/up.conf" -p "$work"
+nginx -c "$work/proxy.conf" -p "$work"
+# shellcheck disable=SC2086
+java $JVM_OPTS -jar target/vigil.jar --port "$VIGIL_PORT" --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
+  --set listen.host=127.0.0.1 --set memory.enabled=false --set keepalive.enabled=false $VIGIL_ARGS \
+  > "$work/vigil.log" 2>&1 &
+vigil_pid=$!
+pids+=("$vigil_pid")
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$VIGIL_PORT/sidecar/health/live" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+sleep 0.5
+mapfile -t nginx_pids < <(cat "$work/nginx-proxy.pid"; pgrep -P "$(cat "$work/nginx-proxy.pid")")
+
+rss_kib() { # total RSS of the given pids, KiB
+  local total=0
+  for p in "$@"; do
+    local v
+    v=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+wrk_rps() { # url -> requests/s
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1" | awk '/Requests\/sec/ {print $2}'
+}
+
+hey_pcts() { # url -> "p50_ms p99_ms" at a fixed total rate
+  local per_worker=$((RATE / 20))
+  hey -z "${RATE_SECONDS}s" -c 20 -q "$per_worker" -disable-keepalive=false "$1" > "$work/hey.txt"
+  local p50 p99
+  p50=$(awk '/ 50%/ {print $3*1000}' "$work/hey.txt")
+  p99=$(awk '/ 99%/ {print $3*1000}' "$work/hey.txt")
+  echo "$p50 $p99"
+}
+
+echo "warming up..." >&2
+wrk -t2 -c32 -d5s "http://127.0.0.1:$VIGIL_PORT/" >/dev/null
+wrk -t2 -c32 -d3s "http://127.0.0.1:$NGINX_PORT/" >/dev/null
+
+declare -A rps p50 p99 rss
+for target in direct vigil nginx; do
+  case $target in
+    direct) url="http://127.0.0.1:$UPSTREAM_PORT/" ;;
+    vigil) url="http://127.0.0.1:$VIGIL_PORT/" ;;
+    nginx) url="http://127.0.0.1:$NGINX_PORT/" ;;
+  esac
+  echo "measuring $target..." >&2
+  rps[$target]=$(wrk_rps "$url")
+  case $target in
+    vigil) rss[$target]=$(rss_kib "$vigil_pid") ;;
+    nginx) rss[$target]=$(rss_kib "${nginx_pids[@]}") ;;
+    *) rss[$target]=0 ;;
+  esac
+  read -r p50[$target] p99[$target] <<< "$(hey_pcts "$url")"
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+
+echo
+echo "| target | requests/s (wrk -t$THREADS -c$CONNECTIONS -d$DURATION) | p50 at $RATE/s | p99 at $RATE/s | proxy RSS after load |"
+echo "|---|---|---|---|---|"
+echo "| app directly | ${rps[direct]} | ${p50[direct]} ms | ${p99[direct]} ms | - |"
+echo "| nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') | ${rps[nginx]} | ${p50[nginx]} ms | ${p99[nginx]} ms | $(mib "${rss[nginx]}") |"
+echo "| Vigil | ${rps[vigil]} ($(ratio "${rps[vigil]}" "${rps[nginx]}") nginx) | ${p50[vigil]} ms | ${p99[vigil]} ms ($(ratio "${p99[vigil]}" "${p99[nginx]}") nginx) | $(mib "${rss[vigil]}") |"
+echo
+echo "JVM flags: $JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; $(nproc) cores; $(java -version 2>&1 | head -1)"
