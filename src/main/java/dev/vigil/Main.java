@@ -83,10 +83,13 @@ public final class Main {
       }
       out.println("vigil: draining (up to " + config.lifecycle().drainTimeout().toSeconds() + "s)");
       try {
-        sidecar.stop().eventually(vertx::close).await();
+        sidecar.stop().await();
       } catch (Exception e) {
         err.println("vigil: shutdown: " + e.getMessage());
       }
+      // Awaited on its own: a future chained on an event-loop context could not complete once
+      // Vert.x has stopped that loop.
+      vertx.close().await();
       out.println("vigil: stopped");
       out.flush();
       System.exit(0);

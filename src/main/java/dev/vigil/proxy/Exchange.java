@@ -2,7 +2,6 @@ package dev.vigil.proxy;
 
 import io.netty.util.AsciiString;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * full write queue on one side pauses the other. All callbacks run on the request's event loop,
  * so the fields need no synchronization.
  */
-final class Exchange {
+final class Exchange extends Deadlines.Entry {
 
   private static final AsciiString EXPECT = AsciiString.cached("expect");
   private static final AsciiString HOST = AsciiString.cached("host");
@@ -35,7 +34,6 @@ final class Exchange {
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
 
-  private final Vertx vertx;
   private final HttpClient client;
   private final ProxySettings settings;
   private final AtomicInteger inFlight;
@@ -45,16 +43,16 @@ final class Exchange {
   private final String forwardUri;
   private final long start;
   private final String requestId;
+  private final Deadlines deadlines;
 
   private HttpClientRequest upstream;
-  private long timer = -1;
   private long bytesIn;
   private boolean closeAfterResponse;
   private boolean finished;
 
-  Exchange(Vertx vertx, HttpClient client, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
-           HttpServerRequest request, String forwardUri, long start) {
-    this.vertx = vertx;
+  Exchange(HttpClient client, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
+           Deadlines deadlines, HttpServerRequest request, String forwardUri, long start) {
+    this.deadlines = deadlines;
     this.client = client;
     this.settings = settings;
     this.inFlight = inFlight;
@@ -69,15 +67,14 @@ final class Exchange {
   void start() {
     request.pause();
     response.closeHandler(v -> clientGone());
-    timer = vertx.setTimer(settings.requestTimeoutMs(), id -> timedOut());
+    deadlines.add(this, start + settings.requestTimeoutMs() * 1_000_000L);
     RequestOptions options = new RequestOptions()
         .setMethod(request.method())
         .setHost(settings.upstreamHost())
         .setPort(settings.upstreamPort())
         .setSsl(settings.upstreamSsl())
         .setURI(forwardUri)
-        .setConnectTimeout(settings.connectTimeoutMs())
-        .setIdleTimeout(settings.idleTimeoutMs());
+        .setConnectTimeout(settings.connectTimeoutMs());
     client.request(options).onComplete(this::connected);
   }
 
@@ -260,8 +257,8 @@ final class Exchange {
     }
   }
 
-  private void timedOut() {
-    timer = -1;
+  @Override
+  void expired() {
     if (finished) {
       return;
     }
@@ -312,10 +309,7 @@ final class Exchange {
   }
 
   private void cancelTimer() {
-    if (timer != -1) {
-      vertx.cancelTimer(timer);
-      timer = -1;
-    }
+    deadlines.remove(this);
   }
 
   private static String describe(Throwable t) {

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class HeaderTimeout {
 
   private final long timeoutMs;
+  private final long timeoutNanos;
+  private long headStartNanos;
   private ScheduledFuture<?> deadline;
   private boolean readingHead;
   private int headsDecoded;
@@ -33,6 +35,7 @@ final class HeaderTimeout {
 
   private HeaderTimeout(long timeoutMs) {
     this.timeoutMs = timeoutMs;
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
   }
 
   /**
@@ -53,24 +56,35 @@ final class HeaderTimeout {
     return true;
   }
 
+  /**
+   * Starts the clock for a request head. The scheduled check is not cancelled when the head
+   * arrives (that would cost a timer-queue insert and removal per request); it re-arms itself
+   * lazily instead, so a busy keep-alive connection costs one clock read per request.
+   */
   private void arm(ChannelHandlerContext ctx) {
     readingHead = true;
+    headStartNanos = System.nanoTime();
     if (deadline == null) {
-      deadline = ctx.executor().schedule(() -> expire(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+      schedule(ctx, timeoutNanos);
     }
   }
 
   private void disarm() {
     readingHead = false;
-    if (deadline != null) {
-      deadline.cancel(false);
-      deadline = null;
-    }
   }
 
-  private void expire(ChannelHandlerContext ctx) {
+  private void schedule(ChannelHandlerContext ctx, long delayNanos) {
+    deadline = ctx.executor().schedule(() -> check(ctx), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void check(ChannelHandlerContext ctx) {
     deadline = null;
     if (!readingHead || !ctx.channel().isActive()) {
+      return;
+    }
+    long left = headStartNanos + timeoutNanos - System.nanoTime();
+    if (left > 0) {
+      schedule(ctx, left);
       return;
     }
     if (headsDecoded == responsesDone) {
@@ -82,6 +96,14 @@ final class HeaderTimeout {
       ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.close();
+    }
+  }
+
+  private void cancel() {
+    readingHead = false;
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
     }
   }
 
@@ -103,7 +125,7 @@ final class HeaderTimeout {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      disarm();
+      cancel();
       ctx.fireChannelInactive();
     }
   }

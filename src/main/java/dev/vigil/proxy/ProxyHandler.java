@@ -25,6 +25,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   private final Admission admission;
   private final ExchangeObserver observer;
   private final AdminEndpoint admin;
+  private final Deadlines deadlines = new Deadlines();
 
   ProxyHandler(Vertx vertx, HttpClient client, ProxySettings settings, AtomicInteger inFlight,
                BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin) {
@@ -36,6 +37,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     this.admission = admission;
     this.observer = observer;
     this.admin = admin;
+  }
+
+  /** Starts the request-timeout sweep on the calling event loop. */
+  long startTimers() {
+    return deadlines.start(vertx, Deadlines.tickFor(settings.requestTimeoutMs()));
   }
 
   @Override
@@ -95,7 +101,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (query != null) {
       forwardUri = forwardUri + '?' + query;
     }
-    Exchange exchange = new Exchange(vertx, client, settings, inFlight, observer, request, forwardUri, start);
+    Exchange exchange = new Exchange(client, settings, inFlight, observer, deadlines, request, forwardUri, start);
     var pending = admission.check(request);
     if (pending == null) {
       exchange.start();

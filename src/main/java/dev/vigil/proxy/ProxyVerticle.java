@@ -25,6 +25,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final int instances;
   private HttpServer server;
   private HttpClient client;
+  private long sweeper = -1;
 
   public ProxyVerticle(VigilConfig config, ProxyRuntime runtime, int instances) {
     this.config = config;
@@ -39,6 +40,8 @@ public final class ProxyVerticle extends VerticleBase {
             .setKeepAlive(true)
             .setKeepAliveTimeout((int) Math.max(1, pool.idleTimeout().toSeconds()))
             .setTcpNoDelay(true)
+            .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setMaxHeaderSize(64 * 1024)
             .setName("vigil-upstream"),
         new PoolOptions()
@@ -50,6 +53,7 @@ public final class ProxyVerticle extends VerticleBase {
     ExchangeObserver observer = runtime.newObserver();
     ProxyHandler handler = new ProxyHandler(vertx, client, settings, runtime.inFlightCounter(),
         runtime.overloaded(), runtime.admission(), observer, runtime.admin());
+    sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
     server = vertx.createHttpServer(serverOptions(config))
         .connectionHandler(connection -> HeaderTimeout.install(connection, headerTimeoutMs))
@@ -62,7 +66,10 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     long drainMs = config.lifecycle().drainTimeout().toMillis();
-    return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> client.close());
+    return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> {
+      vertx.cancelTimer(sweeper);
+      return client.close();
+    });
   }
 
   /** The port actually bound (useful with port 0). */
@@ -80,6 +87,9 @@ public final class ProxyVerticle extends VerticleBase {
         .setMaxHeaderSize(maxHeader)
         .setMaxInitialLineLength(Math.max(4096, maxHeader))
         .setHandle100ContinueAutomatically(false)
+        // HTTP/1.1 only: with h2c sniffing on, Vert.x builds the HTTP/1 pipeline (and calls the
+        // connection handler that installs the header timeout) only after the first full head.
+        .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         .setTcpNoDelay(true)
@@ -92,6 +102,9 @@ public final class ProxyVerticle extends VerticleBase {
   static void invalidRequest(HttpServerRequest request, ExchangeObserver observer) {
     long start = System.nanoTime();
     Throwable cause = request.decoderResult().cause();
+    if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+      return; // the client hung up mid-head: nobody to answer, nothing to count
+    }
     int status;
     String message;
     Rejection rejection;
