@@ -100,7 +100,10 @@ public final class KeepAlive {
     this.leaderCheck = Objects.requireNonNull(check, "check");
   }
 
-  /** Schedules the first ping one jittered interval from now; does nothing when disabled. */
+  /**
+   * Schedules the first ping one jittered interval from now; does nothing when disabled or
+   * already started. An instance is not restartable after {@link #stop()}.
+   */
   public Future<Void> start() {
     if (!options.enabled()) {
       return Future.succeededFuture();
@@ -214,7 +217,8 @@ public final class KeepAlive {
       return;
     }
     long dueMillis = clock.millis();
-    publish(snapshot, true, -1);
+    // While the ping is in flight the next ping is "now" (0 s), not unknown.
+    publish(snapshot, true, dueMillis);
     if (lastGoodTrafficEpochMillis.getAsLong() >= intervalStartMillis) {
       finish(dueMillis, PingResult.SKIPPED_TRAFFIC, null);
       return;
