@@ -53,6 +53,7 @@ public final class KeepAlive {
   /** Fail open after this long: a slow leader lookup must not stop every replica from pinging. */
   private static final long MAX_LEADER_CHECK_MS = 2_000;
   private static final int LATENCY_DIGITS = 2;
+  private static final long MAX_BACKFILL = 1_000;
 
   private final Vertx vertx;
   private final KeepAliveOptions options;
@@ -292,7 +293,11 @@ public final class KeepAlive {
     // Pings that take longer than the interval would hide the ones that could not be sent
     // meanwhile; the expected interval lets HdrHistogram fill them in.
     long expected = Math.max(1, schedule.intervalAt(clock.instant()).toMillis());
-    latencyMs.recordValueWithExpectedInterval(value, expected);
+    if (value / expected > MAX_BACKFILL) {
+      latencyMs.recordValue(value); // keep one ping's bookkeeping bounded with sub-ms intervals
+    } else {
+      latencyMs.recordValueWithExpectedInterval(value, expected);
+    }
   }
 
   private void publish(KeepAliveSnapshot s, boolean running, long nextDue) {
