@@ -5,7 +5,6 @@ import dev.vigil.config.ConfigLoader;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.DemoApp;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.HashMap;
@@ -59,10 +58,9 @@ public final class Main {
       return EXIT_CONFIG;
     }
 
-    Vertx vertx = Vertx.vertx(new VertxOptions()
-        .setEventLoopPoolSize(Sidecar.eventLoops())
-        .setPreferNativeTransport(true));
-    Sidecar sidecar = new Sidecar(config, Clock.systemUTC());
+    Telemetry telemetry = new Telemetry();
+    Vertx vertx = telemetry.newVertx(Sidecar.eventLoops());
+    Sidecar sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
     try {
       if (cli.demo()) {
         DemoApp.start(vertx, config, sidecar, out).await();

@@ -3,19 +3,29 @@ package dev.vigil;
 import dev.vigil.admin.AdminReplies;
 import dev.vigil.admin.AdminRoutes;
 import dev.vigil.config.VigilConfig;
+import dev.vigil.health.Finding;
+import dev.vigil.health.HealthAggregator;
+import dev.vigil.health.HeapGuard;
+import dev.vigil.health.ProcessStats;
 import dev.vigil.health.Readiness;
 import dev.vigil.health.UpstreamProbe;
+import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.proxy.Admission;
+import dev.vigil.proxy.ErrorReply;
 import dev.vigil.proxy.ExchangeObserver;
+import dev.vigil.proxy.PathNormalizer;
 import dev.vigil.proxy.ProxyRuntime;
 import dev.vigil.proxy.ProxyVerticle;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -27,16 +37,29 @@ public final class Sidecar {
 
   private final VigilConfig config;
   private final Clock clock;
+  private final PrometheusMeterRegistry registry;
   private final Readiness readiness = new Readiness();
   private final List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
+  private final ProcessStats processStats = new ProcessStats();
+  private final HeapGuard heapGuard;
+  private final HealthAggregator health;
   private Vertx vertx;
   private UpstreamProbe probe;
+  private KeepAlive keepAlive;
+  private ProxyRuntime runtime;
   private String proxyDeployment;
   private HttpServer adminServer;
+  private long housekeeping = -1;
 
-  public Sidecar(VigilConfig config, Clock clock) {
+  /**
+   * @param registry where Vigil's meters go; {@code /sidecar/metrics} renders it
+   */
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
     this.clock = clock;
+    this.registry = registry;
+    this.heapGuard = new HeapGuard(config.overload().heapShedPercent());
+    this.health = new HealthAggregator(clock);
   }
 
   /** Starts every part; the returned future fails when a listener cannot bind. */
@@ -46,11 +69,18 @@ public final class Sidecar {
     probe = new UpstreamProbe(vertx, up.resolve(up.health().path()), up.health().interval(), up.health().timeout(),
         up.health().unhealthyAfter(), clock);
     readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    keepAlive = new KeepAlive(vertx, config.keepalive(), clock, () -> 0L, registry);
 
     AdminRoutes admin = adminRoutes();
-    ProxyRuntime runtime = new ProxyRuntime(() -> ExchangeObserver.NONE, admin, () -> false, Admission.ALLOW_ALL);
+    runtime = new ProxyRuntime(() -> ExchangeObserver.NONE, admin, heapGuard::shedding, Admission.ALLOW_ALL);
+    registerHealth();
+    processStats.start(vertx, 5_000);
+    heapGuard.refresh();
+    housekeeping = vertx.setPeriodic(1_000, id -> heapGuard.refresh());
+
     int loops = eventLoops();
     return probe.start()
+        .compose(v -> keepAlive.start())
         .compose(v -> vertx.deployVerticle(() -> {
           ProxyVerticle p = new ProxyVerticle(config, runtime, loops);
           proxies.add(p);
@@ -62,6 +92,46 @@ public final class Sidecar {
         });
   }
 
+  private void registerHealth() {
+    String upstreamUrl = config.upstream().url().toString();
+    health
+        .add("upstream", () -> probe.toJson().put("url", upstreamUrl), this::upstreamFindings)
+        .add("keepalive", keepAlive::healthJson,
+            () -> keepAlive.issues().stream().map(Finding::degraded).toList())
+        .add("redis", () -> new JsonObject().put("enabled", false).put("connected", false).put("mode", "disabled"),
+            List::of)
+        .add("sidecar", this::sidecarJson, this::overloadFindings);
+  }
+
+  private List<Finding> upstreamFindings() {
+    if (!probe.checked() || probe.reachable()) {
+      return List.of();
+    }
+    int after = config.upstream().health().unhealthyAfter();
+    String sentence = "the app does not answer its health check at " + probe.url() + " ("
+        + probe.consecutiveFailures() + " failures in a row; last: " + probe.lastError() + ")";
+    return List.of(probe.consecutiveFailures() >= after ? Finding.unhealthy(sentence) : Finding.degraded(sentence));
+  }
+
+  private List<Finding> overloadFindings() {
+    if (!heapGuard.shedding()) {
+      return List.of();
+    }
+    return List.of(Finding.degraded(String.format(java.util.Locale.ROOT,
+        "Vigil is shedding load: its live heap is at %.0f%% (limit %.0f%%); new requests get 503",
+        heapGuard.percent(), heapGuard.shedPercent())));
+  }
+
+  private JsonObject sidecarJson() {
+    double rss = processStats.rssMiB();
+    return new JsonObject()
+        .put("heap_used_mib", round1(ProcessStats.heapUsedMiB()))
+        .put("heap_live_percent", round1(heapGuard.percent()))
+        .put("rss_mib", Double.isNaN(rss) ? null : round1(rss))
+        .put("shedding", heapGuard.shedding())
+        .put("buffers", new JsonObject());
+  }
+
   private Future<Void> startAdminListener(AdminRoutes admin) {
     Integer port = config.admin().port();
     if (port == null) {
@@ -69,12 +139,11 @@ public final class Sidecar {
     }
     adminServer = vertx.createHttpServer()
         .requestHandler(request -> {
-          String path = dev.vigil.proxy.PathNormalizer.forMatching(request.path());
-          if (path != null && dev.vigil.proxy.PathNormalizer.isUnder(path, config.admin().prefix())) {
+          String path = PathNormalizer.forMatching(request.path());
+          if (path != null && PathNormalizer.isUnder(path, config.admin().prefix())) {
             admin.handle(request, path, true);
           } else {
-            dev.vigil.proxy.ErrorReply.send(request, 404, "the admin listener serves only "
-                + config.admin().prefix(), false);
+            ErrorReply.send(request, 404, "the admin listener serves only " + config.admin().prefix(), false);
           }
         });
     return adminServer.listen(port, config.listen().host()).mapEmpty();
@@ -82,6 +151,10 @@ public final class Sidecar {
 
   private AdminRoutes adminRoutes() {
     return new AdminRoutes(config.admin().prefix(), config.admin().token(), config.admin().port() != null)
+        .get("health", req -> {
+          JsonObject report = health.report();
+          AdminReplies.json(req, HealthAggregator.httpStatus(report), report);
+        })
         .get("health/live", req -> AdminReplies.json(req, 200, new JsonObject().put("status", "UP")))
         .get("health/ready", req -> {
           boolean ready = readiness.ready();
@@ -90,7 +163,14 @@ public final class Sidecar {
             body.put("reasons", new JsonArray(readiness.reasons()));
           }
           AdminReplies.json(req, ready ? 200 : 503, body);
-        });
+        })
+        .get("metrics", req -> vertx.executeBlocking(registry::scrape, false).onComplete(ar -> {
+          if (ar.succeeded()) {
+            AdminReplies.text(req, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(ar.result()));
+          } else {
+            ErrorReply.send(req, 500, "metrics could not be rendered: " + ar.cause().getMessage(), false);
+          }
+        }));
   }
 
   /**
@@ -100,9 +180,23 @@ public final class Sidecar {
   public Future<Void> stop() {
     readiness.startDrain();
     Future<Void> drained = proxyDeployment == null ? Future.succeededFuture() : vertx.undeploy(proxyDeployment);
-    return drained
-        .eventually(() -> adminServer == null ? Future.succeededFuture() : adminServer.close())
-        .eventually(() -> probe == null ? Future.succeededFuture() : probe.stop());
+    List<Future<?>> rest = new ArrayList<>();
+    return drained.eventually(() -> {
+      if (housekeeping != -1) {
+        vertx.cancelTimer(housekeeping);
+      }
+      processStats.stop(vertx);
+      if (adminServer != null) {
+        rest.add(adminServer.close());
+      }
+      if (keepAlive != null) {
+        rest.add(keepAlive.stop());
+      }
+      if (probe != null) {
+        rest.add(probe.stop());
+      }
+      return Future.join(rest);
+    }).mapEmpty();
   }
 
   /** The proxy listener's bound port (differs from the configured one when that is 0). */
@@ -119,7 +213,15 @@ public final class Sidecar {
     return readiness;
   }
 
+  public HealthAggregator health() {
+    return health;
+  }
+
   static int eventLoops() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  private static double round1(double v) {
+    return Math.round(v * 10) / 10.0;
   }
 }

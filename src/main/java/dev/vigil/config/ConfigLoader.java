@@ -1,6 +1,7 @@
 package dev.vigil.config;
 
 import dev.vigil.config.Setting.Kind;
+import dev.vigil.keepalive.KeepAliveOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -383,7 +384,7 @@ public final class ConfigLoader {
     return List.copyOf(out);
   }
 
-  private List<VigilConfig.Window> windows(String key) {
+  private List<KeepAliveOptions.Window> windows(String key) {
     Object v = raw.get(key);
     if (isNull(v)) {
       return List.of();
@@ -407,7 +408,7 @@ public final class ConfigLoader {
       bad(key, v, Kind.WINDOWS, null);
       return List.of();
     }
-    List<VigilConfig.Window> out = new ArrayList<>();
+    List<KeepAliveOptions.Window> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       String at = key + "[" + i + "]";
       if (!(list.get(i) instanceof Map<?, ?> w) || !w.keySet().equals(java.util.Set.of("from", "to", "interval"))) {
@@ -421,7 +422,7 @@ public final class ConfigLoader {
         if (interval.toMillis() < 10 || from.equals(to)) {
           throw new IllegalArgumentException();
         }
-        out.add(new VigilConfig.Window(from, to, interval));
+        out.add(new KeepAliveOptions.Window(from, to, interval));
       } catch (DateTimeParseException | IllegalArgumentException e) {
         problems.add(at + " = " + w + ": expected from/to as HH:MM (different times) and an interval of at least 10ms");
       }
@@ -552,11 +553,13 @@ public final class ConfigLoader {
     }
 
     URI target = url("keepalive.target", false);
-    var keepalive = new VigilConfig.KeepAlive(bool("keepalive.enabled"),
+    var keepalive = new KeepAliveOptions(bool("keepalive.enabled"),
         target != null ? target : upstream.resolve("/api/health"),
         zone("keepalive.timezone"), windows("keepalive.windows"), duration("keepalive.defaultInterval"),
         duration("keepalive.timeout"), decimal("keepalive.jitter", true), duration("keepalive.maxBackoff"));
-    checkWindowsDisjoint(keepalive.windows());
+    if (problems.stream().noneMatch(p -> p.startsWith("keepalive."))) {
+      problems.addAll(keepalive.validate());
+    }
 
     var health = new VigilConfig.Health(decimal("health.errorRateDegraded", false));
     var overload = new VigilConfig.Overload(decimal("overload.heapShedPercent", false));
@@ -581,24 +584,6 @@ public final class ConfigLoader {
 
     return new VigilConfig(listen, upstream, proxy, admin, metrics, memory, keepalive, health, overload, ratelimit,
         redis, app, lifecycle);
-  }
-
-  private void checkWindowsDisjoint(List<VigilConfig.Window> windows) {
-    // Minute-of-day coverage is small (1440 slots) and makes overlap checks across midnight trivial.
-    int[] owner = new int[24 * 60];
-    for (int i = 0; i < windows.size(); i++) {
-      var w = windows.get(i);
-      int from = w.from().getHour() * 60 + w.from().getMinute();
-      int to = w.to().getHour() * 60 + w.to().getMinute();
-      for (int m = from; m != to; m = (m + 1) % owner.length) {
-        if (owner[m] != 0) {
-          problems.add("keepalive.windows[" + i + "] = " + w.from() + "-" + w.to()
-              + ": expected windows that do not overlap (overlaps keepalive.windows[" + (owner[m] - 1) + "])");
-          return;
-        }
-        owner[m] = i + 1;
-      }
-    }
   }
 
   private static String defaultInstance() {

@@ -1,9 +1,8 @@
 package dev.vigil.config;
 
+import dev.vigil.keepalive.KeepAliveOptions;
 import java.net.URI;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -17,7 +16,7 @@ public record VigilConfig(
     Admin admin,
     Metrics metrics,
     Memory memory,
-    KeepAlive keepalive,
+    KeepAliveOptions keepalive,
     Health health,
     Overload overload,
     RateLimit ratelimit,
@@ -84,13 +83,6 @@ public record VigilConfig(
                        String rssUnit, int history, Long limitBytes, Duration trendWindow, double warnPercent,
                        double criticalPercent, Duration warnHorizon, Duration criticalHorizon, URI cleanupUrl,
                        Duration cleanupCooldown, boolean unreadyWhenCritical) {
-  }
-
-  public record Window(LocalTime from, LocalTime to, Duration interval) {
-  }
-
-  public record KeepAlive(boolean enabled, URI target, ZoneId timezone, List<Window> windows,
-                          Duration defaultInterval, Duration timeout, double jitter, Duration maxBackoff) {
   }
 
   public record Health(double errorRateDegraded) {
