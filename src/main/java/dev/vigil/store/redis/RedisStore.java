@@ -250,16 +250,16 @@ public final class RedisStore {
       return;
     }
     (err instanceof TimeoutException ? timeouts : transportErrors).increment();
-    trip(c, err);
+    trip(c, String.valueOf(err.getMessage()));
   }
 
   /** Flips to fallback at once (the CAS makes concurrent failures trip only once). */
-  private void trip(RedisConnection c, Throwable cause) {
+  private void trip(RedisConnection c, String cause) {
     if (!live.compareAndSet(c, null)) {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "Redis at {0} failed ({1}); serving from local memory "
-        + "and reconnecting", safeUrl, String.valueOf(cause));
+        + "and reconnecting", safeUrl, cause);
     // A timed-out connection may still hold stale replies: never reuse it.
     forceClose(c);
     context.runOnContext(v -> scheduleReconnect());
@@ -332,8 +332,8 @@ public final class RedisStore {
   }
 
   private void adopt(RedisConnection conn) {
-    conn.exceptionHandler(err -> trip(conn, err));
-    conn.endHandler(v -> trip(conn, new RedisUnavailableException(safeUrl)));
+    conn.exceptionHandler(err -> trip(conn, String.valueOf(err)));
+    conn.endHandler(v -> trip(conn, "connection closed"));
     backoffMillis = MIN_BACKOFF_MILLIS;
     connectSuccesses.increment();
     live.set(conn);
