@@ -73,6 +73,39 @@ class RedisFaultTest {
   }
 
   @Test
+  void longFreezeAbandonsHungHandshakesWithoutLeakingConnections(Vertx vertx) throws Exception {
+    RedisStore store = connectedStore(vertx, server, registry);
+    server.freeze();
+    assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(5), () -> !store.connected()));
+    // The frozen kernel still accepts TCP connections, so reconnects hang in the handshake:
+    // wait until at least two of them were given up.
+    assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(10),
+        () -> registry.get("vigil.redis.connects").tag("result", "failure").counter().count() >= 2));
+    assertEquals(RedisStore.MODE_FALLBACK, store.mode());
+
+    server.thaw();
+    assertTrue(RedisServerProcess.awaitCondition(RECOVERY_BOUND, store::connected));
+    // Abandoned handshakes are closed, not kept: only the store's own connection remains.
+    assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(10),
+        () -> connectedClients(store) == 1), "connected_clients " + connectedClients(store));
+  }
+
+  private static long connectedClients(RedisStore store) {
+    try {
+      String info = await(store.send(io.vertx.redis.client.Request.cmd(
+          io.vertx.redis.client.Command.INFO).arg("clients"))).toString();
+      for (String line : info.split("\r?\n")) {
+        if (line.startsWith("connected_clients:")) {
+          return Long.parseLong(line.substring("connected_clients:".length()).trim());
+        }
+      }
+      return -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Test
   void killedRedisFallsBackAndRecoversAfterRestartOnTheSamePort(Vertx vertx) throws Exception {
     RedisStore store = connectedStore(vertx, server, registry);
     Load load = new Load(vertx, limiter(store));
