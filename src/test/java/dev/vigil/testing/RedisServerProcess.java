@@ -27,16 +27,22 @@ public final class RedisServerProcess implements AutoCloseable {
 
   private final Path binary;
   private final int port;
+  private final List<String> extraArgs;
   private Process process;
 
-  private RedisServerProcess(Path binary, int port) {
+  private RedisServerProcess(Path binary, int port, List<String> extraArgs) {
     this.binary = binary;
     this.port = port;
+    this.extraArgs = extraArgs;
   }
 
-  /** Starts a server on a free port and waits until it answers PING. */
-  public static RedisServerProcess start() throws IOException {
-    RedisServerProcess server = new RedisServerProcess(findBinary(), freePort());
+  /**
+   * Starts a server on a free port and waits until it is up.
+   *
+   * @param extraArgs more redis-server options, e.g. {@code "--requirepass", "secret"}
+   */
+  public static RedisServerProcess start(String... extraArgs) throws IOException {
+    RedisServerProcess server = new RedisServerProcess(findBinary(), freePort(), List.of(extraArgs));
     server.launch();
     return server;
   }
@@ -86,7 +92,7 @@ public final class RedisServerProcess implements AutoCloseable {
     launch();
   }
 
-  /** @return true when the server answers PING right now (short socket timeout) */
+  /** @return true when the server answers PING right now, even with an auth error (short socket timeout) */
   public boolean answersPing() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -96,7 +102,8 @@ public final class RedisServerProcess implements AutoCloseable {
       out.flush();
       byte[] reply = new byte[7];
       int n = socket.getInputStream().read(reply);
-      return n > 0 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String answer = n > 0 ? new String(reply, 0, n, StandardCharsets.US_ASCII) : "";
+      return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }
@@ -111,9 +118,11 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private void launch() throws IOException {
-    process = new ProcessBuilder(List.of(binary.toString(),
+    List<String> command = new java.util.ArrayList<>(List.of(binary.toString(),
         "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--protected-mode", "no"))
+        "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+    command.addAll(extraArgs);
+    process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();

@@ -87,6 +87,7 @@ public final class RedisStore {
   private long backoffMillis = MIN_BACKOFF_MILLIS;
   private long reconnectTimer = -1;
   private long healthTimer = -1;
+  private String lastConnectError = "";
 
   /**
    * Creates a store with the default health-check interval.
@@ -327,7 +328,12 @@ public final class RedisStore {
       return;
     }
     connectFailures.increment();
-    LOG.log(System.Logger.Level.DEBUG, "Redis connect to {0} failed: {1}", safeUrl, ar.cause());
+    // Warn when the reason changes (a wrong password must not hide behind DEBUG), not every retry.
+    String error = String.valueOf(ar.cause().getMessage());
+    System.Logger.Level level = error.equals(lastConnectError)
+        ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+    lastConnectError = error;
+    LOG.log(level, "Redis connect to {0} failed: {1}; retrying with back-off", safeUrl, error);
     scheduleReconnect();
   }
 
@@ -335,6 +341,7 @@ public final class RedisStore {
     conn.exceptionHandler(err -> trip(conn, String.valueOf(err)));
     conn.endHandler(v -> trip(conn, "connection closed"));
     backoffMillis = MIN_BACKOFF_MILLIS;
+    lastConnectError = "";
     connectSuccesses.increment();
     live.set(conn);
     LOG.log(System.Logger.Level.INFO, "Redis at {0} connected; shared state in use", safeUrl);
