@@ -28,9 +28,8 @@ public final class FallbackRateLimiter implements RateLimiter {
 
   /**
    * @param registryOrNull registers {@code vigil_ratelimit_decisions_total} with
-   *     {@code backend="redis"} or {@code backend="fallback"}, or null. Build {@code local}
-   *     without a registry, or its own counter stays at zero (it is not called through
-   *     {@code acquire} here).
+   *     {@code backend="redis"} or {@code backend="fallback"}, or null. The local limiter is
+   *     consulted without its own counting, so no decision is counted twice.
    */
   public FallbackRateLimiter(RedisStore store, RedisRateLimiter redis, LocalRateLimiter local,
       MeterRegistry registryOrNull) {

@@ -97,7 +97,7 @@ public final class LocalRateLimiter implements RateLimiter {
    * Decides synchronously without counting metrics; used by {@link FallbackRateLimiter}, which
    * counts under its own backend label.
    */
-  public RateDecision decide(String key) {
+  RateDecision decide(String key) {
     Bucket bucket = buckets.get(key, newBucket);
     long remaining;
     synchronized (bucket) {

@@ -59,10 +59,10 @@ class SharedRateLimitTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RedisStore storeA = connectedStore(vertx, server, null);
     RedisStore storeB = connectedStore(vertx, server, null);
-    RateLimiter a = new FallbackRateLimiter(storeA, new RedisRateLimiter(storeA, ONE_PER_MINUTE, 5),
-        new LocalRateLimiter(ONE_PER_MINUTE, 5), registry);
-    RateLimiter b = new FallbackRateLimiter(storeB, new RedisRateLimiter(storeB, ONE_PER_MINUTE, 5),
-        new LocalRateLimiter(ONE_PER_MINUTE, 5), registry);
+    RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, storeA, registry);
+    RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, storeB, registry);
+    assertTrue(a instanceof FallbackRateLimiter);
+    assertTrue(RateLimiter.create(ONE_PER_MINUTE, 5, null, null) instanceof LocalRateLimiter);
     int allowed = 0;
     for (int i = 0; i < 20; i++) {
       allowed += await((i % 2 == 0 ? a : b).acquire("k")).allowed() ? 1 : 0;
