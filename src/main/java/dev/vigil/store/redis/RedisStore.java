@@ -62,7 +62,6 @@ public final class RedisStore {
   public static final int MAX_IN_FLIGHT = 2048;
 
   private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
-  private static final Request PING = Request.cmd(Command.PING);
 
   private final Vertx vertx;
   private final Redis client;
@@ -271,7 +270,7 @@ public final class RedisStore {
       return;
     }
     if (live.get() != null) {
-      send(PING);
+      send(Request.cmd(Command.PING));
     } else if (!attemptInFlight && reconnectTimer == -1) {
       scheduleReconnect();
     }
