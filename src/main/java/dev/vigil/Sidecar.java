@@ -10,7 +10,6 @@ import dev.vigil.health.ProcessStats;
 import dev.vigil.health.Readiness;
 import dev.vigil.health.UpstreamProbe;
 import dev.vigil.keepalive.KeepAlive;
-import dev.vigil.proxy.Admission;
 import dev.vigil.proxy.ErrorReply;
 import dev.vigil.proxy.ExchangeObserver;
 import dev.vigil.proxy.PathNormalizer;
@@ -43,6 +42,7 @@ public final class Sidecar {
   private final ProcessStats processStats = new ProcessStats();
   private final HeapGuard heapGuard;
   private final HealthAggregator health;
+  private final SharedState shared;
   private Vertx vertx;
   private UpstreamProbe probe;
   private KeepAlive keepAlive;
@@ -60,6 +60,7 @@ public final class Sidecar {
     this.registry = registry;
     this.heapGuard = new HeapGuard(config.overload().heapShedPercent());
     this.health = new HealthAggregator(clock);
+    this.shared = new SharedState(config, registry);
   }
 
   /** Starts every part; the returned future fails when a listener cannot bind. */
@@ -70,16 +71,20 @@ public final class Sidecar {
         up.health().unhealthyAfter(), clock);
     readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
     keepAlive = new KeepAlive(vertx, config.keepalive(), clock, () -> 0L, registry);
+    keepAlive.setLeaderCheck(shared::mayPing);
 
     AdminRoutes admin = adminRoutes();
-    runtime = new ProxyRuntime(() -> ExchangeObserver.NONE, admin, heapGuard::shedding, Admission.ALLOW_ALL);
     registerHealth();
     processStats.start(vertx, 5_000);
     heapGuard.refresh();
     housekeeping = vertx.setPeriodic(1_000, id -> heapGuard.refresh());
 
     int loops = eventLoops();
-    return probe.start()
+    return shared.start(vertx, health::report)
+        .compose(v -> {
+          runtime = new ProxyRuntime(() -> ExchangeObserver.NONE, admin, heapGuard::shedding, shared.admission());
+          return probe.start();
+        })
         .compose(v -> keepAlive.start())
         .compose(v -> vertx.deployVerticle(() -> {
           ProxyVerticle p = new ProxyVerticle(config, runtime, loops);
@@ -98,8 +103,7 @@ public final class Sidecar {
         .add("upstream", () -> probe.toJson().put("url", upstreamUrl), this::upstreamFindings)
         .add("keepalive", keepAlive::healthJson,
             () -> keepAlive.issues().stream().map(Finding::degraded).toList())
-        .add("redis", () -> new JsonObject().put("enabled", false).put("connected", false).put("mode", "disabled"),
-            List::of)
+        .add("redis", shared::healthJson, shared::findings)
         .add("sidecar", this::sidecarJson, this::overloadFindings);
   }
 
@@ -153,6 +157,16 @@ public final class Sidecar {
     return new AdminRoutes(config.admin().prefix(), config.admin().token(), config.admin().port() != null)
         .get("health", req -> {
           JsonObject report = health.report();
+          if ("fleet".equals(req.getParam("scope"))) {
+            shared.fleetJson(report).onComplete(ar -> {
+              if (ar.succeeded()) {
+                AdminReplies.json(req, HealthAggregator.httpStatus(ar.result()), ar.result());
+              } else {
+                ErrorReply.send(req, 503, "fleet health unavailable: " + ar.cause().getMessage(), false);
+              }
+            });
+            return;
+          }
           AdminReplies.json(req, HealthAggregator.httpStatus(report), report);
         })
         .get("health/live", req -> AdminReplies.json(req, 200, new JsonObject().put("status", "UP")))
@@ -195,6 +209,7 @@ public final class Sidecar {
       if (probe != null) {
         rest.add(probe.stop());
       }
+      rest.add(shared.stop(vertx));
       return Future.join(rest);
     }).mapEmpty();
   }

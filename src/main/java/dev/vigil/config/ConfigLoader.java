@@ -2,6 +2,7 @@ package dev.vigil.config;
 
 import dev.vigil.config.Setting.Kind;
 import dev.vigil.keepalive.KeepAliveOptions;
+import dev.vigil.ratelimit.Rate;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -30,7 +31,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public final class ConfigLoader {
 
-  private static final Pattern RATE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*/\\s*(s|sec|second|m|min|minute|h|hour)\\s*");
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private final List<String> problems = new ArrayList<>();
@@ -441,18 +441,12 @@ public final class ConfigLoader {
   }
 
   private double rate(String key) {
-    String v = str(key);
-    var m = v == null ? null : RATE.matcher(v);
-    if (m == null || !m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+    try {
+      return Rate.parsePerSecond(str(key));
+    } catch (IllegalArgumentException e) {
       bad(key, raw.get(key), Kind.RATE, null);
       return 1;
     }
-    double n = Double.parseDouble(m.group(1));
-    return switch (m.group(2).charAt(0)) {
-      case 's' -> n;
-      case 'm' -> n / 60.0;
-      default -> n / 3600.0;
-    };
   }
 
   private String limitKey(String key) {

@@ -20,7 +20,7 @@ record Setting(String key, Kind kind, Object defaultValue, double min, double ma
     FRACTION("a share like 10% or 0.1"),
     DECIMAL("a decimal number like 0.05"),
     ZONE("a time-zone name like UTC or Europe/Berlin"),
-    RATE("a rate like 100/s or 6000/m"),
+    RATE("a rate like 100/s, 6000/m or 50000/h"),
     LIMIT_KEY("ip or header:NAME"),
     PATH_PREFIX("a path that starts and ends with /"),
     PATH("a path that starts with /"),

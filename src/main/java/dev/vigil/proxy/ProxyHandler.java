@@ -120,6 +120,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return (length != null && !length.trim().equals("0")) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
   /** Absolute-form targets are accepted only for the host the client names in Host (RFC 9112 3.2.2). */
   private static URI absoluteTarget(HttpServerRequest request, String uri) {
     try {
@@ -145,7 +150,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     request.response().putHeader(RequestIds.HEADER, requestId);
     String method = request.method().name();
     String path = request.path();
-    ErrorReply.send(request, status, message, close).onComplete(ar ->
+    // An unread body would be taken for the next request: close instead of keeping the connection.
+    boolean unreadBody = !request.isEnded() && hasBody(request);
+    ErrorReply.send(request, status, message, close || unreadBody).onComplete(ar ->
         observer.onExchange(method, path, status, System.nanoTime() - start, 0, request.response().bytesWritten(),
             requestId, cause));
   }

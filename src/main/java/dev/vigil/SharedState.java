@@ -1,0 +1,143 @@
+package dev.vigil;
+
+import dev.vigil.config.VigilConfig;
+import dev.vigil.health.Finding;
+import dev.vigil.proxy.Admission;
+import dev.vigil.ratelimit.FallbackRateLimiter;
+import dev.vigil.ratelimit.LocalRateLimiter;
+import dev.vigil.ratelimit.RateLimitAdmission;
+import dev.vigil.ratelimit.RateLimitKey;
+import dev.vigil.ratelimit.RateLimiter;
+import dev.vigil.ratelimit.RedisRateLimiter;
+import dev.vigil.store.redis.FleetRegistry;
+import dev.vigil.store.redis.LeaderLock;
+import dev.vigil.store.redis.RedisStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * What replicas share when {@code redis.url} is set (rate limits, the keep-alive leader lock,
+ * fleet health), and the local stand-ins used without it. Nothing here is on the path of a
+ * request except the rate limiter, which falls back to local memory within one Redis timeout.
+ */
+final class SharedState {
+
+  /** Leader lock and fleet entries expire after this without renewal. */
+  static final Duration TTL = Duration.ofSeconds(30);
+  static final long RENEW_EVERY_MS = 10_000;
+
+  private final VigilConfig config;
+  private final MeterRegistry registry;
+  private RedisStore store;
+  private LeaderLock leader;
+  private FleetRegistry fleet;
+  private long timer = -1;
+
+  SharedState(VigilConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  /** Connects when Redis is configured; never fails start-up because Redis is down. */
+  Future<Void> start(Vertx vertx, Supplier<JsonObject> healthReport) {
+    var redis = config.redis();
+    if (!redis.enabled()) {
+      return Future.succeededFuture();
+    }
+    store = new RedisStore(vertx, redis.url().toString(), redis.timeout(), redis.keyPrefix(), registry);
+    leader = new LeaderLock(store, config.app().name(), config.app().instance(), TTL);
+    fleet = new FleetRegistry(store, config.app().name(), config.app().instance(), TTL);
+    return store.start().onSuccess(v -> {
+      renew(healthReport);
+      timer = vertx.setPeriodic(RENEW_EVERY_MS, id -> renew(healthReport));
+    });
+  }
+
+  private void renew(Supplier<JsonObject> healthReport) {
+    if (!store.connected()) {
+      return;
+    }
+    leader.tryAcquireOrRenew();
+    fleet.publish(healthReport.get());
+  }
+
+  Future<Void> stop(Vertx vertx) {
+    if (store == null) {
+      return Future.succeededFuture();
+    }
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+    }
+    Future<Void> released = leader.held() ? leader.release().recover(t -> Future.succeededFuture()) : Future.succeededFuture();
+    return released.eventually(store::stop);
+  }
+
+  /** Rate limiting as configured, or admit-all when it is off. */
+  Admission admission() {
+    var rl = config.ratelimit();
+    if (!rl.enabled()) {
+      return Admission.ALLOW_ALL;
+    }
+    LocalRateLimiter local = new LocalRateLimiter(rl.permitsPerSecond(), rl.burst(), rl.maxKeys(), System::nanoTime,
+        registry);
+    RateLimiter limiter = store == null ? local
+        : new FallbackRateLimiter(store, new RedisRateLimiter(store, rl.permitsPerSecond(), rl.burst()), local, registry);
+    return new RateLimitAdmission(limiter, RateLimitKey.parse(rl.key()));
+  }
+
+  /**
+   * Whether this replica should send the keep-alive ping: the lock holder does; without Redis, or
+   * while it is unreachable, every replica decides alone (a double ping is harmless, a missed one is not).
+   */
+  Future<Boolean> mayPing() {
+    if (store == null || !store.connected()) {
+      return Future.succeededFuture(true);
+    }
+    return leader.tryAcquireOrRenew().map(held -> held || !store.connected());
+  }
+
+  JsonObject healthJson() {
+    if (store == null) {
+      return new JsonObject().put("enabled", false).put("connected", false).put("mode", "disabled");
+    }
+    return new JsonObject()
+        .put("enabled", true)
+        .put("connected", store.connected())
+        .put("mode", store.mode())
+        .put("keepalive_leader", leader.held());
+  }
+
+  List<Finding> findings() {
+    if (store == null || store.connected()) {
+      return List.of();
+    }
+    return List.of(Finding.degraded("Redis at " + config.redis().url().getHost() + ":" + redisPort()
+        + " is unreachable; rate limits use local memory until it returns"));
+  }
+
+  /** {@code GET /sidecar/health?scope=fleet}: every live replica; just this one without Redis. */
+  Future<JsonObject> fleetJson(JsonObject own) {
+    if (store == null || !store.connected()) {
+      JsonObject self = new JsonObject()
+          .put("instance", config.app().instance())
+          .put("status", own.getString("status"))
+          .put("reported", own.getString("timestamp"));
+      return Future.succeededFuture(new JsonObject()
+          .put("status", own.getString("status"))
+          .put("source", store == null ? "local" : "local (redis unreachable)")
+          .put("replicas", new JsonArray().add(self)));
+    }
+    return fleet.publish(own).compose(v -> fleet.fleet());
+  }
+
+  private int redisPort() {
+    int port = config.redis().url().getPort();
+    return port == -1 ? 6379 : port;
+  }
+}
