@@ -70,7 +70,7 @@ class MemoryParserTest {
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(delimiter = '|', value = {
       "MiB   | 42      | 42",
-      "MB    | 0.95367431640625 | 1000000",
+      "MB    | 0.95367431640625 | 1",
       "bytes | 2       | 2097152",
       "KiB   | 2       | 2048",
   })
