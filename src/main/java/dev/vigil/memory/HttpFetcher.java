@@ -36,6 +36,13 @@ final class HttpFetcher {
     }
   }
 
+  /** The answer exceeded {@link #MAX_BODY}; the exchange was reset. */
+  static final class BodyTooLargeException extends RuntimeException {
+    BodyTooLargeException() {
+      super("answer larger than " + MAX_BODY + " bytes", null, false, false);
+    }
+  }
+
   private final HttpClientAgent client;
 
   HttpFetcher(Vertx vertx) {
@@ -73,8 +80,8 @@ final class HttpFetcher {
     resp.exceptionHandler(done::tryFail);
     resp.handler(chunk -> {
       if (acc.length() + chunk.length() > MAX_BODY) {
+        done.tryFail(new BodyTooLargeException()); // first: reset() reports its own failure
         resp.request().reset();
-        done.tryFail(new IllegalStateException("answer larger than " + MAX_BODY + " bytes"));
       } else {
         acc.appendBuffer(chunk);
       }

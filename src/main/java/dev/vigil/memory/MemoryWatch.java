@@ -424,6 +424,9 @@ public final class MemoryWatch {
       return "memory endpoint " + url + " did not answer within " + MemoryJson.configDuration(opts.pollTimeout())
           + " (memory.poll.timeout)";
     }
+    if (err instanceof HttpFetcher.BodyTooLargeException) {
+      return "memory endpoint " + url + " answered more than " + HttpFetcher.MAX_BODY + " bytes; " + MemoryParser.EXPECTED;
+    }
     String why = err instanceof ConnectException ? "connection refused"
         : err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
     return "memory endpoint " + url + " is unreachable (" + why + "); " + MemoryParser.EXPECTED;
@@ -486,7 +489,10 @@ public final class MemoryWatch {
   // ---- figures ----
 
   private Double limitMiB() {
-    return opts.limitBytes() != null ? opts.limitBytes() / BYTES_PER_MIB : reportedLimitMiB;
+    if (opts.limitBytes() != null) {
+      return opts.limitBytes() / BYTES_PER_MIB;
+    }
+    return reportedLimitMiB;
   }
 
   private static Double percent(MemorySample s, Double limitMiB) {
