@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param pollUrl             {@code memory.poll.url}: the application's memory endpoint (http or https)
  * @param pollInterval        {@code memory.poll.interval}, default 30s
- * @param pollTimeout         {@code memory.poll.timeout}, default 2s; must not exceed the interval
+ * @param pollTimeout         {@code memory.poll.timeout}, default 2s (polls never overlap, whatever the interval)
  * @param rssPointer          {@code memory.poll.rssPointer}: JSON pointer such as {@code /stats/rss}, or null to auto-detect
  * @param rssUnit             {@code memory.poll.rssUnit}: {@code MiB|MB|bytes|KiB}, or null (inferred from the field name)
  * @param history             {@code memory.history}: samples kept, default 720
@@ -64,10 +64,6 @@ public record MemoryWatchOptions(
     requireHttpUrl("memory.poll.url", pollUrl, false);
     requirePositive("memory.poll.interval", pollInterval);
     requirePositive("memory.poll.timeout", pollTimeout);
-    if (pollTimeout.compareTo(pollInterval) > 0) {
-      throw new IllegalArgumentException("memory.poll.timeout = " + pollTimeout
-          + " is longer than memory.poll.interval = " + pollInterval + "; it must not exceed the interval");
-    }
     if (rssPointer != null) {
       if (rssPointer.isEmpty() || rssPointer.charAt(0) != '/') {
         throw new IllegalArgumentException("memory.poll.rssPointer = '" + rssPointer
