@@ -75,7 +75,11 @@ class MemoryWatchTest {
 
   /** A JSON answer {rss_mb, system.total_mb} whose value the test controls; each GET is STEP later. */
   private static void controlled(TestApp app, FakeClock clock, Supplier<Double> rssMiB) {
-    app.route("/mem", req -> {
+    controlledAt(app, "/mem", clock, rssMiB);
+  }
+
+  private static void controlledAt(TestApp app, String path, FakeClock clock, Supplier<Double> rssMiB) {
+    app.route(path, req -> {
       clock.advance(STEP);
       req.response().putHeader("content-type", "application/json")
           .end(new JsonObject().put("rss_mb", rssMiB.get()).put("system", new JsonObject().put("total_mb", 1000))
@@ -151,6 +155,34 @@ class MemoryWatchTest {
     }
     assertEquals(1000.0, h.getDouble("limit_mib"));
     Instant.parse(h.getString("last_sample"));
+  }
+
+  @Test
+  void sawtoothOverHttpIsALeakOnlyWhenItsFloorRises(Vertx vertx) throws Exception {
+    TestApp app = app(vertx);
+    FakeClock flatClock = new FakeClock(T0);
+    FakeClock risingClock = new FakeClock(T0);
+    // Climbs 5 MiB per poll for 6 polls, then a collection drops it back to the cycle's floor.
+    AtomicInteger flatN = new AtomicInteger();
+    AtomicInteger risingN = new AtomicInteger();
+    controlledAt(app, "/flat", flatClock, () -> {
+      int i = flatN.getAndIncrement();
+      return 200.0 + 5 * (i % 7);
+    });
+    controlledAt(app, "/rising", risingClock, () -> {
+      int i = risingN.getAndIncrement();
+      return 200.0 + 3 * (i / 7) + 5 * (i % 7);
+    });
+    MemoryWatch flat = watch(vertx, fast(app.url("/flat")), flatClock, null);
+    MemoryWatch rising = watch(vertx, fast(app.url("/rising")), risingClock, null);
+    await(() -> flat.samples().size() >= 56 && rising.samples().size() >= 56, flat, "8 teeth each");
+    JsonObject f = flat.memoryJson();
+    JsonObject r = rising.memoryJson();
+    assertFalse(f.getBoolean("leak_suspected"), f.encode());
+    assertEquals(0.0, f.getDouble("floor_trend_mib_per_hour"), 1e-6);
+    assertTrue(f.getJsonArray("lows").size() >= 6);
+    assertTrue(r.getBoolean("leak_suspected"), r.encode());
+    assertEquals(3 / 3.5 * 60, r.getDouble("floor_trend_mib_per_hour"), 1.0);
   }
 
   @Test
