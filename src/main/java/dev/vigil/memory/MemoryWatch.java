@@ -1,8 +1,5 @@
 package dev.vigil.memory;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Polls the application's memory endpoint, keeps a bounded history, fits the trend, derives the
@@ -54,28 +49,18 @@ public final class MemoryWatch {
   private static final System.Logger LOG = System.getLogger(MemoryWatch.class.getName());
   private static final double BYTES_PER_MIB = 1 << 20;
 
-  /** A change of state, for {@code /sidecar/memory}. */
-  record StateChange(Instant t, MemoryState from, MemoryState to, Double rssMiB, Double percent) {
-    JsonObject toJson() {
-      return new JsonObject().put("t", t.toString()).put("from", from.label()).put("to", to.label())
-          .put("rss_mib", MemoryJson.round(rssMiB)).put("percent", MemoryJson.round(percent));
-    }
-  }
-
   private final Vertx vertx;
   private final MemoryWatchOptions opts;
   private final String url;
   private final Clock clock;
-  private final MeterRegistry registry;
   private final MemoryParser parser;
   private final HttpFetcher fetcher;
-  private final List<Meter> meters = new ArrayList<>();
-  private final Counter failureCounter;
+  private final MemoryMeters meters;
 
   private final Object lock = new Object();
   private final SampleHistory history;
   private final StateMachine machine;
-  private final Deque<CleanupRecord> cleanups = new ArrayDeque<>();
+  private final CleanupLog cleanups;
   private final Deque<StateChange> changes = new ArrayDeque<>();
   private MemoryTrend trend = MemoryTrend.NONE;
   private Double reportedLimitMiB;
@@ -86,11 +71,6 @@ public final class MemoryWatch {
   private long failuresTotal;
   private int consecutiveFailures;
   private long pollsStarted;
-  private boolean cleanupWanted;
-  private boolean cleanupInFlight;
-  private Instant lastCleanupAt;
-  private CleanupRecord awaitingFreed;
-  private long awaitingAfterPoll;
 
   private volatile Consumer<MemorySample> onSample;
   private volatile boolean running;
@@ -108,13 +88,13 @@ public final class MemoryWatch {
     this.opts = opts;
     this.url = opts.pollUrl().toString();
     this.clock = clock;
-    this.registry = registryOrNull;
     this.parser = new MemoryParser(url, opts.rssPointer(), opts.rssUnit());
     this.history = new SampleHistory(opts.history());
     this.machine = new StateMachine(opts.warnPercent(), opts.criticalPercent(), opts.warnHorizon(),
         opts.criticalHorizon());
+    this.cleanups = new CleanupLog(opts.cleanupCooldown());
     this.fetcher = new HttpFetcher(vertx);
-    this.failureCounter = registryOrNull == null ? null : registerMeters(registryOrNull);
+    this.meters = registryOrNull == null ? null : new MemoryMeters(registryOrNull, this);
   }
 
   /** Starts polling at once; completes when the first poll is scheduled (not when it answered). */
@@ -141,8 +121,8 @@ public final class MemoryWatch {
     if (id >= 0) {
       vertx.cancelTimer(id);
     }
-    if (registry != null) {
-      meters.forEach(registry::remove);
+    if (meters != null) {
+      meters.remove();
     }
     return fetcher.close();
   }
@@ -270,8 +250,6 @@ public final class MemoryWatch {
       history.toList().forEach(s -> samples.add(s.toJson()));
       JsonArray lows = new JsonArray();
       trend.lows().forEach(s -> lows.add(s.toJson()));
-      JsonArray cleanupJson = new JsonArray();
-      cleanups.forEach(c -> cleanupJson.add(c.toJson()));
       JsonArray changeJson = new JsonArray();
       changes.forEach(c -> changeJson.add(c.toJson()));
       JsonObject fit = trend.fitFrom() == null ? null : new JsonObject()
@@ -297,7 +275,7 @@ public final class MemoryWatch {
           .put("trend_line", fit)
           .put("lows", lows)
           .put("samples", samples)
-          .put("cleanups", cleanupJson)
+          .put("cleanups", cleanups.toJson())
           .put("states", changeJson)
           .put("poll", new JsonObject()
               .put("url", url)
@@ -364,9 +342,7 @@ public final class MemoryWatch {
       format = reading.source();
       reportedLimitMiB = reading.limitMiB();
       history.add(sample);
-      if (awaitingFreed != null && pollNo > awaitingAfterPoll) {
-        measureFreed(sample);
-      }
+      cleanups.sampled(sample, pollNo);
       trend = MemoryTrend.fit(history.toList(), opts.trendWindow(), opts.pollInterval());
       Double limit = limitMiB();
       Double percent = percent(sample, limit);
@@ -374,17 +350,9 @@ public final class MemoryWatch {
       MemoryState after = machine.update(percent, trend.projectedSeconds(sample.rssMiB(), limit), trend.steady());
       if (after != before) {
         remember(changes, new StateChange(now, before, after, sample.rssMiB(), percent));
-        if (after.atLeast(MemoryState.WARNING) && after.ordinal() > before.ordinal()) {
-          cleanupWanted = true;
-        } else if (!after.atLeast(MemoryState.WARNING)) {
-          cleanupWanted = false;
-        }
+        cleanups.stateChanged(before, after);
       }
-      fireCleanup = cleanupWanted && opts.cleanupUrl() != null && !cleanupInFlight
-          && (lastCleanupAt == null || !now.isBefore(lastCleanupAt.plus(opts.cleanupCooldown())));
-      if (fireCleanup) {
-        cleanupWanted = false;
-      }
+      fireCleanup = opts.cleanupUrl() != null && cleanups.takeAutomatic(now);
     }
     if (fireCleanup) {
       runCleanup(CleanupRecord.AUTO);
@@ -408,11 +376,11 @@ public final class MemoryWatch {
       if (consecutiveFailures >= STALE_AFTER_FAILURES && machine.state() != MemoryState.UNKNOWN) {
         remember(changes, new StateChange(lastAttempt, machine.state(), MemoryState.UNKNOWN, null, null));
         machine.reset();
-        cleanupWanted = false;
+        cleanups.cancelDue();
       }
     }
-    if (failureCounter != null) {
-      failureCounter.increment();
+    if (meters != null) {
+      meters.pollFailed();
     }
   }
 
@@ -438,11 +406,9 @@ public final class MemoryWatch {
     Instant at = clock.instant();
     Double rssBefore;
     synchronized (lock) {
-      if (cleanupInFlight) {
+      if (!cleanups.begin(at)) {
         return Future.failedFuture(new IllegalStateException("a memory cleanup is already running"));
       }
-      cleanupInFlight = true;
-      lastCleanupAt = at;
       MemorySample last = history.latest();
       rssBefore = last == null ? null : last.rssMiB();
     }
@@ -458,35 +424,20 @@ public final class MemoryWatch {
             rssBefore, null))
         .map(rec -> {
           synchronized (lock) {
-            cleanupInFlight = false;
-            remember(cleanups, rec);
-            if (rssBefore != null) {
-              awaitingFreed = rec;
-              awaitingAfterPoll = pollsStarted;
-            }
+            cleanups.finished(rec, pollsStarted);
           }
           return rec;
         });
   }
 
-  private void measureFreed(MemorySample next) {
-    CleanupRecord done = awaitingFreed.withFreed(awaitingFreed.rssBeforeMiB() - next.rssMiB());
-    List<CleanupRecord> copy = new ArrayList<>(cleanups);
-    cleanups.clear();
-    for (CleanupRecord c : copy) {
-      cleanups.addLast(c == awaitingFreed ? done : c);
-    }
-    awaitingFreed = null;
-  }
-
-  private static <T> void remember(Deque<T> ring, T item) {
+  static <T> void remember(Deque<T> ring, T item) {
     if (ring.size() >= MAX_EVENTS) {
       ring.removeFirst();
     }
     ring.addLast(item);
   }
 
-  // ---- figures ----
+  // ---- figures (also read by the gauges) ----
 
   private Double limitMiB() {
     if (opts.limitBytes() != null) {
@@ -499,7 +450,7 @@ public final class MemoryWatch {
     return s == null || limitMiB == null ? null : s.rssMiB() / limitMiB * 100;
   }
 
-  private double rssBytes() {
+  double rssBytes() {
     synchronized (lock) {
       MemorySample last = history.latest();
       return last == null || machine.state() == MemoryState.UNKNOWN && consecutiveFailures > 0
@@ -507,21 +458,21 @@ public final class MemoryWatch {
     }
   }
 
-  private double limitBytes() {
+  double limitBytes() {
     synchronized (lock) {
       Double l = limitMiB();
       return l == null ? Double.NaN : l * BYTES_PER_MIB;
     }
   }
 
-  private double trendBytesPerSecond() {
+  double trendBytesPerSecond() {
     synchronized (lock) {
       Double s = trend.slopeMiBPerHour();
       return s == null ? Double.NaN : s * BYTES_PER_MIB / 3600;
     }
   }
 
-  private double projectedSeconds() {
+  double projectedSeconds() {
     synchronized (lock) {
       MemorySample last = history.latest();
       Double p = last == null ? null : trend.projectedSeconds(last.rssMiB(), limitMiB());
@@ -529,24 +480,4 @@ public final class MemoryWatch {
     }
   }
 
-  private Counter registerMeters(MeterRegistry r) {
-    gauge(r, "vigil.app.memory.rss", "bytes", "Resident memory the application reports", MemoryWatch::rssBytes);
-    gauge(r, "vigil.app.memory.limit", "bytes", "Memory limit (configured or reported)", MemoryWatch::limitBytes);
-    gauge(r, "vigil.app.memory.trend", "bytes.per.second", "Least-squares memory slope over the trend window",
-        MemoryWatch::trendBytesPerSecond);
-    gauge(r, "vigil.app.memory.projected.limit", "seconds", "Time until the limit at the current slope",
-        MemoryWatch::projectedSeconds);
-    Counter c = Counter.builder("vigil.app.memory.poll.failures")
-        .description("Failed polls of the application's memory endpoint").register(r);
-    meters.add(c);
-    return c;
-  }
-
-  private void gauge(MeterRegistry r, String name, String unit, String help, ToDoubleFunction<MemoryWatch> f) {
-    meters.add(Gauge.builder(name, this, f).baseUnit(unit).description(help).strongReference(true).register(r));
-  }
-
-  Duration pollInterval() {
-    return opts.pollInterval();
-  }
 }
