@@ -391,6 +391,23 @@ class MemoryWatchTest {
     assertEquals(MemorySample.fromJson(seen.get(0).toJson()), seen.get(0));
   }
 
+  @Test
+  void preloadFloodStaysBounded(Vertx vertx) throws Exception {
+    MemoryWatchOptions o = MemoryWatchOptions.defaults(URI.create("http://127.0.0.1:9/unused"));
+    MemoryWatch w = new MemoryWatch(vertx, o, Clock.systemUTC(), null);
+    watches.add(w);
+    for (int batch = 0; batch < 100; batch++) {
+      List<MemorySample> flood = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        flood.add(new MemorySample(T0.plusSeconds(batch * 10_000L + i), 100 + i % 50));
+      }
+      w.preload(flood);
+    }
+    assertEquals(MemoryWatchOptions.DEFAULT_HISTORY, w.samples().size());
+    assertEquals(MemoryWatchOptions.DEFAULT_HISTORY, w.memoryJson().getJsonArray("samples").size());
+    assertEquals(T0.plusSeconds(999_999), w.samples().get(MemoryWatchOptions.DEFAULT_HISTORY - 1).t());
+  }
+
   // ---- helpers ----
 
   private static double hoursSince(FakeClock clock) {
