@@ -390,7 +390,7 @@ public final class MemoryWatch {
     }
     if (err instanceof TimeoutException) {
       return "memory endpoint " + url + " did not answer within " + MemoryJson.configDuration(opts.pollTimeout())
-          + " (memory.poll.timeout)";
+          + " (memory.poll.timeout); " + MemoryParser.EXPECTED;
     }
     if (err instanceof HttpFetcher.BodyTooLargeException) {
       return "memory endpoint " + url + " answered more than " + HttpFetcher.MAX_BODY + " bytes; " + MemoryParser.EXPECTED;
