@@ -11,6 +11,9 @@ import dev.vigil.ratelimit.RateLimiter;
 import dev.vigil.ratelimit.RedisRateLimiter;
 import dev.vigil.store.redis.FleetRegistry;
 import dev.vigil.store.redis.LeaderLock;
+import dev.vigil.store.redis.MemoryHistoryStore;
+import dev.vigil.memory.MemorySample;
+import java.time.Instant;
 import dev.vigil.store.redis.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -37,6 +40,7 @@ final class SharedState {
   private RedisStore store;
   private LeaderLock leader;
   private FleetRegistry fleet;
+  private MemoryHistoryStore memoryHistory;
   private long timer = -1;
 
   SharedState(VigilConfig config, MeterRegistry registry) {
@@ -53,6 +57,9 @@ final class SharedState {
     store = new RedisStore(vertx, redis.url().toString(), redis.timeout(), redis.keyPrefix(), registry);
     leader = new LeaderLock(store, config.app().name(), config.app().instance(), TTL);
     fleet = new FleetRegistry(store, config.app().name(), config.app().instance(), TTL);
+    // Per instance: replicas watch different processes, and a restarted sidecar keeps its pod name.
+    memoryHistory = new MemoryHistoryStore(store, config.app().name() + ":" + config.app().instance(),
+        config.memory().watch() == null ? 720 : config.memory().watch().history());
     return store.start().onSuccess(v -> {
       renew(healthReport);
       timer = vertx.setPeriodic(RENEW_EVERY_MS, id -> renew(healthReport));
@@ -65,6 +72,25 @@ final class SharedState {
     }
     leader.tryAcquireOrRenew();
     fleet.publish(healthReport.get());
+  }
+
+  /** Memory samples saved by an earlier run of this instance, oldest first; empty without Redis. */
+  Future<List<MemorySample>> loadMemoryHistory() {
+    if (store == null || !store.connected()) {
+      return Future.succeededFuture(List.of());
+    }
+    return memoryHistory.load()
+        .map(list -> list.stream()
+            .map(x -> new MemorySample(Instant.ofEpochMilli(x.epochMillis()), x.rssMiB()))
+            .toList())
+        .recover(t -> Future.succeededFuture(List.of()));
+  }
+
+  /** Saves a sample; best effort, never awaited by the poller. */
+  void saveMemorySample(MemorySample sample) {
+    if (store != null && store.connected()) {
+      memoryHistory.append(sample.t(), sample.rssMiB());
+    }
   }
 
   Future<Void> stop(Vertx vertx) {

@@ -10,6 +10,7 @@ import dev.vigil.health.ProcessStats;
 import dev.vigil.health.Readiness;
 import dev.vigil.health.UpstreamProbe;
 import dev.vigil.keepalive.KeepAlive;
+import dev.vigil.memory.MemoryWatch;
 import dev.vigil.proxy.ErrorReply;
 import dev.vigil.proxy.ExchangeObserver;
 import dev.vigil.proxy.PathNormalizer;
@@ -46,6 +47,7 @@ public final class Sidecar {
   private Vertx vertx;
   private UpstreamProbe probe;
   private KeepAlive keepAlive;
+  private MemoryWatch memory;
   private ProxyRuntime runtime;
   private String proxyDeployment;
   private HttpServer adminServer;
@@ -72,6 +74,12 @@ public final class Sidecar {
     readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
     keepAlive = new KeepAlive(vertx, config.keepalive(), clock, () -> 0L, registry);
     keepAlive.setLeaderCheck(shared::mayPing);
+    if (config.memory().enabled()) {
+      memory = new MemoryWatch(vertx, config.memory().watch(), clock, registry);
+      memory.setOnSample(shared::saveMemorySample);
+      readiness.require("memory", () -> !memory.unready(),
+          "app memory is critical and memory.unreadyWhenCritical is set");
+    }
 
     AdminRoutes admin = adminRoutes();
     registerHealth();
@@ -86,6 +94,11 @@ public final class Sidecar {
           return probe.start();
         })
         .compose(v -> keepAlive.start())
+        .compose(v -> memory == null ? Future.succeededFuture() : shared.loadMemoryHistory()
+            .compose(samples -> {
+              memory.preload(samples);
+              return memory.start();
+            }))
         .compose(v -> vertx.deployVerticle(() -> {
           ProxyVerticle p = new ProxyVerticle(config, runtime, loops);
           proxies.add(p);
@@ -101,6 +114,7 @@ public final class Sidecar {
     String upstreamUrl = config.upstream().url().toString();
     health
         .add("upstream", () -> probe.toJson().put("url", upstreamUrl), this::upstreamFindings)
+        .add("memory", this::memoryJson, this::memoryFindings)
         .add("keepalive", keepAlive::healthJson,
             () -> keepAlive.issues().stream().map(Finding::degraded).toList())
         .add("redis", shared::healthJson, shared::findings)
@@ -115,6 +129,28 @@ public final class Sidecar {
     String sentence = "the app does not answer its health check at " + probe.url() + " ("
         + probe.consecutiveFailures() + " failures in a row; last: " + probe.lastError() + ")";
     return List.of(probe.consecutiveFailures() >= after ? Finding.unhealthy(sentence) : Finding.degraded(sentence));
+  }
+
+  private JsonObject memoryJson() {
+    if (memory == null) {
+      return new JsonObject().put("state", "unknown").put("enabled", false).put("source", null)
+          .put("rss_mib", null).put("limit_mib", null).put("percent", null).put("trend_mib_per_hour", null)
+          .put("projected_limit_in_s", null).put("samples", 0).put("last_sample", null);
+    }
+    return memory.healthJson();
+  }
+
+  /** Memory sentences weigh by state: critical makes the whole sidecar unhealthy, warning degraded. */
+  private List<Finding> memoryFindings() {
+    if (memory == null) {
+      return List.of();
+    }
+    Finding.Level level = switch (memory.memoryState()) {
+      case CRITICAL -> Finding.Level.UNHEALTHY;
+      case WARNING -> Finding.Level.DEGRADED;
+      default -> Finding.Level.HEALTHY;
+    };
+    return memory.issues().stream().map(sentence -> new Finding(level, sentence)).toList();
   }
 
   private List<Finding> overloadFindings() {
@@ -178,6 +214,26 @@ public final class Sidecar {
           }
           AdminReplies.json(req, ready ? 200 : 503, body);
         })
+        .get("memory", req -> {
+          if (memory == null) {
+            ErrorReply.send(req, 404, "memory watching is off (memory.enabled: false)", false);
+          } else {
+            AdminReplies.json(req, 200, memory.memoryJson());
+          }
+        })
+        .post("memory/cleanup", req -> {
+          if (memory == null) {
+            ErrorReply.send(req, 409, "memory watching is off (memory.enabled: false)", false);
+            return;
+          }
+          memory.cleanup().onComplete(ar -> {
+            if (ar.succeeded()) {
+              AdminReplies.json(req, 200, ar.result());
+            } else {
+              ErrorReply.send(req, 409, ar.cause().getMessage(), false);
+            }
+          });
+        })
         .get("metrics", req -> vertx.executeBlocking(registry::scrape, false).onComplete(ar -> {
           if (ar.succeeded()) {
             AdminReplies.text(req, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(ar.result()));
@@ -208,6 +264,9 @@ public final class Sidecar {
       }
       if (probe != null) {
         rest.add(probe.stop());
+      }
+      if (memory != null) {
+        rest.add(memory.stop());
       }
       rest.add(shared.stop(vertx));
       return Future.join(rest);

@@ -2,6 +2,7 @@ package dev.vigil.config;
 
 import dev.vigil.config.Setting.Kind;
 import dev.vigil.keepalive.KeepAliveOptions;
+import dev.vigil.memory.MemoryWatchOptions;
 import dev.vigil.ratelimit.Rate;
 import java.io.IOException;
 import java.io.Reader;
@@ -526,25 +527,36 @@ public final class ConfigLoader {
         stringList("metrics.routePatterns"));
 
     URI pollUrl = url("memory.poll.url", false);
-    var memory = new VigilConfig.Memory(
-        bool("memory.enabled"),
-        pollUrl != null ? pollUrl : upstream.resolve("/api/memory-status"),
-        duration("memory.poll.interval"), duration("memory.poll.timeout"),
-        pointer("memory.poll.rssPointer"), memoryUnit("memory.poll.rssUnit"),
-        intOr("memory.history", 720), size("memory.limit"), duration("memory.trend.window"),
-        decimal("memory.warnPercent", false), decimal("memory.criticalPercent", false),
-        duration("memory.warnHorizon"), duration("memory.criticalHorizon"),
-        url("memory.cleanup.url", false), duration("memory.cleanup.cooldown"),
-        bool("memory.unreadyWhenCritical"));
-    if (memory.warnPercent() >= memory.criticalPercent() && problems.stream().noneMatch(p -> p.startsWith("memory."))) {
-      bad("memory.warnPercent", raw.get("memory.warnPercent"), Kind.PERCENT,
-          "a percentage below memory.criticalPercent (" + fmt(memory.criticalPercent(), null) + ")");
+    boolean memoryEnabled = bool("memory.enabled");
+    Duration pollInterval = duration("memory.poll.interval");
+    Duration pollTimeout = duration("memory.poll.timeout");
+    String rssPointer = pointer("memory.poll.rssPointer");
+    String rssUnit = memoryUnit("memory.poll.rssUnit");
+    int history = intOr("memory.history", 720);
+    Long limit = size("memory.limit");
+    Duration trendWindow = duration("memory.trend.window");
+    double warnPercent = decimal("memory.warnPercent", false);
+    double criticalPercent = decimal("memory.criticalPercent", false);
+    Duration warnHorizon = duration("memory.warnHorizon");
+    Duration criticalHorizon = duration("memory.criticalHorizon");
+    URI cleanupUrl = url("memory.cleanup.url", false);
+    Duration cleanupCooldown = duration("memory.cleanup.cooldown");
+    boolean unready = bool("memory.unreadyWhenCritical");
+    MemoryWatchOptions watch = null;
+    if (problems.stream().noneMatch(p -> p.startsWith("memory."))) {
+      if (warnPercent >= criticalPercent) {
+        bad("memory.warnPercent", raw.get("memory.warnPercent"), Kind.PERCENT,
+            "a percentage below memory.criticalPercent (" + fmt(criticalPercent, null) + ")");
+      }
+      try {
+        watch = new MemoryWatchOptions(pollUrl != null ? pollUrl : upstream.resolve(MemoryWatchOptions.DEFAULT_POLL_PATH),
+            pollInterval, pollTimeout, rssPointer, rssUnit, history, limit, trendWindow, warnPercent,
+            criticalPercent, warnHorizon, criticalHorizon, cleanupUrl, cleanupCooldown, unready);
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
     }
-    if (memory.pollTimeout() != null && memory.pollInterval() != null
-        && memory.pollTimeout().compareTo(memory.pollInterval()) > 0) {
-      bad("memory.poll.timeout", raw.get("memory.poll.timeout"), Kind.DURATION,
-          "a duration no longer than memory.poll.interval (" + Units.formatDuration(memory.pollInterval()) + ")");
-    }
+    var memory = new VigilConfig.Memory(memoryEnabled, watch);
 
     URI target = url("keepalive.target", false);
     var keepalive = new KeepAliveOptions(bool("keepalive.enabled"),

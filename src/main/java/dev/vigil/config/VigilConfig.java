@@ -1,6 +1,7 @@
 package dev.vigil.config;
 
 import dev.vigil.keepalive.KeepAliveOptions;
+import dev.vigil.memory.MemoryWatchOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -78,11 +79,8 @@ public record VigilConfig(
   public record Metrics(int requestBuffer, int maxRoutes, List<String> routePatterns) {
   }
 
-  /** {@code rssPointer}, {@code rssUnit}, {@code limitBytes} and {@code cleanupUrl} are null when not set. */
-  public record Memory(boolean enabled, URI pollUrl, Duration pollInterval, Duration pollTimeout, String rssPointer,
-                       String rssUnit, int history, Long limitBytes, Duration trendWindow, double warnPercent,
-                       double criticalPercent, Duration warnHorizon, Duration criticalHorizon, URI cleanupUrl,
-                       Duration cleanupCooldown, boolean unreadyWhenCritical) {
+  /** {@code enabled} false turns polling off; {@code watch} holds every other {@code memory.*} setting. */
+  public record Memory(boolean enabled, MemoryWatchOptions watch) {
   }
 
   public record Health(double errorRateDegraded) {
