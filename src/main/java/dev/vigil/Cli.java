@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The command line: {@code [demo] [--config FILE] [--upstream URL] [--port N] [--help] [--version]}. */
-record Cli(boolean help, boolean version, boolean demo, Path configFile, Map<String, String> overrides) {
+record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path configFile, Map<String, String> overrides) {
 
   static final String USAGE = """
       Usage: java -jar vigil.jar [demo] [options]
@@ -15,6 +15,8 @@ record Cli(boolean help, boolean version, boolean demo, Path configFile, Map<Str
 
         demo                 start a built-in demo app (with a slowly leaking memory endpoint)
                              behind the sidecar and print the URLs to open
+        warmup               run the demo briefly, send requests through it and exit; used to
+                             record a class-data-sharing archive (-XX:ArchiveClassesAtExit)
         --config FILE        YAML configuration (default: config/vigil.yaml when present)
         --upstream URL       the application, e.g. http://127.0.0.1:8000 (upstream.url)
         --port N             proxy listener port (listen.port)
@@ -33,6 +35,7 @@ record Cli(boolean help, boolean version, boolean demo, Path configFile, Map<Str
     boolean help = false;
     boolean version = false;
     boolean demo = false;
+    boolean warmup = false;
     Path config = null;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
@@ -46,11 +49,12 @@ record Cli(boolean help, boolean version, boolean demo, Path configFile, Map<Str
       switch (arg) {
         case "--help", "-h" -> help = true;
         case "--version", "-V" -> version = true;
-        case "demo" -> {
+        case "demo", "warmup" -> {
           if (i != 0) {
-            throw new IllegalArgumentException("'demo' must come first");
+            throw new IllegalArgumentException("'" + arg + "' must come first");
           }
           demo = true;
+          warmup = arg.equals("warmup");
         }
         case "--config", "-c" -> {
           String v = inline != null ? inline : value(args, ++i, arg);
@@ -75,7 +79,7 @@ record Cli(boolean help, boolean version, boolean demo, Path configFile, Map<Str
     if (config == null && !demo && Files.isRegularFile(Path.of("config", "vigil.yaml"))) {
       config = Path.of("config", "vigil.yaml");
     }
-    return new Cli(help, version, demo, config, overrides);
+    return new Cli(help, version, demo, warmup, config, overrides);
   }
 
   private static boolean inlineConflict(Path config) {

@@ -48,6 +48,10 @@ public final class Main {
     }
     VigilConfig config;
     Map<String, String> overrides = new HashMap<>(cli.overrides());
+    if (cli.warmup()) {
+      overrides.putIfAbsent("listen.port", "0");
+      overrides.putIfAbsent("listen.host", "127.0.0.1");
+    }
     if (cli.demo()) {
       DemoApp.prepare(overrides);
     }
@@ -62,7 +66,14 @@ public final class Main {
     Vertx vertx = telemetry.newVertx(Sidecar.eventLoops());
     Sidecar sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
     try {
-      if (cli.demo()) {
+      if (cli.warmup()) {
+        DemoApp.start(vertx, config, sidecar, new PrintStream(java.io.OutputStream.nullOutputStream())).await();
+        int sent = DemoApp.exercise(vertx, sidecar.proxyPort(), config.admin().prefix()).await();
+        sidecar.stop().await();
+        vertx.close().await();
+        out.println("vigil: warm-up done (" + sent + " requests)");
+        return 0;
+      } else if (cli.demo()) {
         DemoApp.start(vertx, config, sidecar, out).await();
       } else {
         sidecar.start(vertx).await();

@@ -62,6 +62,26 @@ public final class DemoApp {
         });
   }
 
+  /**
+   * Sends a round of requests through the proxy (app paths, a stream, the admin paths) so that a
+   * class-data-sharing archive recorded at exit holds every class a real start-up touches.
+   */
+  public static Future<Integer> exercise(Vertx vertx, int proxyPort, String prefix) {
+    var client = vertx.createHttpClient();
+    String[] paths = {"/", "/api/items", "/api/items/7", "/api/flaky", "/nope",
+        prefix + "health", prefix + "health/ready", prefix + "metrics", prefix + "memory", prefix + "requests"};
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (int round = 0; round < 5; round++) {
+      for (String path : round == 0 ? new String[] {"/api/stream"} : paths) {
+        chain = chain.compose(n -> client.request(io.vertx.core.http.HttpMethod.GET, proxyPort, "127.0.0.1", path)
+            .compose(req -> req.send().compose(resp -> resp.body()))
+            .map(b -> n + 1)
+            .otherwise(n));
+      }
+    }
+    return chain.eventually(client::close);
+  }
+
   private void printUrls(PrintStream out, VigilConfig config, int proxyPort, HttpServer app) {
     String base = "http://127.0.0.1:" + proxyPort;
     String prefix = config.admin().prefix();

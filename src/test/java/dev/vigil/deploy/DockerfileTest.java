@@ -103,7 +103,12 @@ class DockerfileTest {
     List<String> command = (List<String>) new Yaml().load(entrypoint.arguments());
     assertEquals("java", command.get(0));
     assertEquals("@" + JVM_OPTIONS_IN_IMAGE, command.get(1), "flags come from docker/jvm.options only");
-    assertEquals(List.of("-jar", "/opt/vigil/vigil.jar"), command.subList(2, 4));
+    // The class-data-sharing archive recorded at build time by the same JVM (start-up under 1 s).
+    assertEquals(List.of("-XX:SharedArchiveFile=/opt/vigil/vigil.jsa", "-jar", "/opt/vigil/vigil.jar"),
+        command.subList(2, 5));
+    assertTrue(dockerfile.runtime().all("RUN").stream().anyMatch(r -> r.arguments().contains(
+        "-XX:ArchiveClassesAtExit=/opt/vigil/vigil.jsa") && r.arguments().contains("vigil.jar warmup")),
+        "the archive is recorded in the runtime stage, so it matches the runtime JVM");
     assertTrue(dockerfile.runtime().all("COPY").stream()
         .anyMatch(c -> c.arguments().matches(".*docker/jvm\\.options\\s+" + JVM_OPTIONS_IN_IMAGE)));
     assertFalse(dockerfile.runtime().all("ENV").stream().anyMatch(e -> e.arguments().contains("JAVA_TOOL_OPTIONS")
