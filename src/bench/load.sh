@@ -21,7 +21,8 @@ NGINX_PORT=${NGINX_PORT:-18081}
 VIGIL_ARGS=${VIGIL_ARGS:-}
 if [ -z "${JVM_OPTS:-}" ]; then
   if [ -f docker/jvm.options ]; then
-    JVM_OPTS="@docker/jvm.options"
+    # The image's flags, with the heap sized as in a container limited to 256 MiB.
+    JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -XX:SharedArchiveFile=/tmp/vigil.jsa"
   else
     JVM_OPTS="-XX:+UseSerialGC -Xmx96m"
   fi

@@ -63,7 +63,7 @@ public final class Main {
     }
 
     Telemetry telemetry = new Telemetry();
-    Vertx vertx = telemetry.newVertx(Sidecar.eventLoops());
+    Vertx vertx = telemetry.newVertx(Sidecar.eventLoops(), config.metrics().vertxHttpMeters());
     Sidecar sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
     try {
       if (cli.warmup()) {

@@ -524,7 +524,7 @@ public final class ConfigLoader {
     }
 
     var metrics = new VigilConfig.Metrics(intOr("metrics.requestBuffer", 4096), intOr("metrics.maxRoutes", 100),
-        stringList("metrics.routePatterns"));
+        stringList("metrics.routePatterns"), bool("metrics.vertxHttpMeters"));
 
     URI pollUrl = url("memory.poll.url", false);
     boolean memoryEnabled = bool("memory.enabled");
