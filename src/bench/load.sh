@@ -22,7 +22,7 @@ VIGIL_ARGS=${VIGIL_ARGS:-}
 if [ -z "${JVM_OPTS:-}" ]; then
   if [ -f docker/jvm.options ]; then
     # The image's flags, with the heap sized as in a container limited to 256 MiB.
-    JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -XX:SharedArchiveFile=/tmp/vigil.jsa"
+    JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -XX:SharedArchiveFile=target/vigil.jsa"
   else
     JVM_OPTS="-XX:+UseSerialGC -Xmx96m"
   fi
@@ -32,6 +32,11 @@ for tool in wrk hey nginx; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install wrk hey nginx" >&2; exit 1; }
 done
 [ -f target/vigil.jar ] || mvn -B -q -DskipTests package
+# A class-data-sharing archive, as the image records one (faster start; see the README).
+if [ ! -f target/vigil.jsa ] || [ target/vigil.jar -nt target/vigil.jsa ]; then
+  java @docker/jvm.options -XX:MaxRAM=256m -XX:ArchiveClassesAtExit=target/vigil.jsa -jar target/vigil.jar warmup \
+    >/dev/null 2>&1 || true
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -105,8 +110,25 @@ rss_kib() { # total RSS of the given pids, KiB
   echo "$total"
 }
 
-wrk_rps() { # url -> requests/s
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1" | awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { # total user+system CPU ticks of the given pids
+  local total=0
+  for p in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+wrk_run() { # url pids... -> "requests/s cpu_us_per_request" (CPU of the given processes only)
+  local url=$1
+  shift
+  local before after out
+  before=$(cpu_ticks "$@")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$url")
+  after=$(cpu_ticks "$@")
+  awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" '
+    /requests in/ { n = $1 }
+    /Requests\/sec/ { rps = $2 }
+    END { printf "%s %s\n", rps, (n > 0 && a > b) ? sprintf("%.1f", (a - b) / hz / n * 1e6) : "-" }' <<< "$out"
 }
 
 hey_pcts() { # url -> "p50_ms p99_ms" at a fixed total rate
@@ -122,7 +144,7 @@ echo "warming up..." >&2
 wrk -t2 -c32 -d5s "http://127.0.0.1:$VIGIL_PORT/" >/dev/null
 wrk -t2 -c32 -d3s "http://127.0.0.1:$NGINX_PORT/" >/dev/null
 
-declare -A rps p50 p99 rss
+declare -A rps cpu p50 p99 rss
 for target in direct vigil nginx; do
   case $target in
     direct) url="http://127.0.0.1:$UPSTREAM_PORT/" ;;
@@ -130,7 +152,11 @@ for target in direct vigil nginx; do
     nginx) url="http://127.0.0.1:$NGINX_PORT/" ;;
   esac
   echo "measuring $target..." >&2
-  rps[$target]=$(wrk_rps "$url")
+  case $target in
+    direct) read -r rps[$target] cpu[$target] <<< "$(wrk_run "$url")" ;;
+    vigil) read -r rps[$target] cpu[$target] <<< "$(wrk_run "$url" "$vigil_pid")" ;;
+    nginx) read -r rps[$target] cpu[$target] <<< "$(wrk_run "$url" "${nginx_pids[@]}")" ;;
+  esac
   case $target in
     vigil) rss[$target]=$(rss_kib "$vigil_pid") ;;
     nginx) rss[$target]=$(rss_kib "${nginx_pids[@]}") ;;
@@ -143,10 +169,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 
 echo
-echo "| target | requests/s (wrk -t$THREADS -c$CONNECTIONS -d$DURATION) | p50 at $RATE/s | p99 at $RATE/s | proxy RSS after load |"
-echo "|---|---|---|---|---|"
-echo "| app directly | ${rps[direct]} | ${p50[direct]} ms | ${p99[direct]} ms | - |"
-echo "| nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') | ${rps[nginx]} | ${p50[nginx]} ms | ${p99[nginx]} ms | $(mib "${rss[nginx]}") |"
-echo "| Vigil | ${rps[vigil]} ($(ratio "${rps[vigil]}" "${rps[nginx]}") nginx) | ${p50[vigil]} ms | ${p99[vigil]} ms ($(ratio "${p99[vigil]}" "${p99[nginx]}") nginx) | $(mib "${rss[vigil]}") |"
+echo "| target | requests/s (wrk -t$THREADS -c$CONNECTIONS -d$DURATION) | proxy CPU per request | p50 at $RATE/s | p99 at $RATE/s | proxy RSS after load |"
+echo "|---|---|---|---|---|---|"
+echo "| app directly | ${rps[direct]} | - | ${p50[direct]} ms | ${p99[direct]} ms | - |"
+echo "| nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') | ${rps[nginx]} | ${cpu[nginx]} µs | ${p50[nginx]} ms | ${p99[nginx]} ms | $(mib "${rss[nginx]}") |"
+echo "| Vigil | ${rps[vigil]} ($(ratio "${rps[vigil]}" "${rps[nginx]}") nginx) | ${cpu[vigil]} µs ($(ratio "${cpu[vigil]}" "${cpu[nginx]}")) | ${p50[vigil]} ms | ${p99[vigil]} ms ($(ratio "${p99[vigil]}" "${p99[nginx]}") nginx) | $(mib "${rss[vigil]}") |"
 echo
 echo "JVM flags: $JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; $(nproc) cores; $(java -version 2>&1 | head -1)"
