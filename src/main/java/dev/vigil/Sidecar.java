@@ -2,6 +2,7 @@ package dev.vigil;
 
 import dev.vigil.admin.AdminReplies;
 import dev.vigil.admin.AdminRoutes;
+import dev.vigil.admin.DashboardAssets;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.Finding;
 import dev.vigil.health.HealthAggregator;
@@ -190,7 +191,17 @@ public final class Sidecar {
   }
 
   private AdminRoutes adminRoutes() {
+    DashboardAssets dashboard = new DashboardAssets();
     return new AdminRoutes(config.admin().prefix(), config.admin().token(), config.admin().port() != null)
+        .get("", req -> {
+          if (!req.path().endsWith("/")) {
+            // The page uses relative URLs: /sidecar must become /sidecar/ first.
+            req.response().setStatusCode(301).putHeader("location", config.admin().prefix()).end();
+          } else {
+            dashboard.page(req);
+          }
+        })
+        .getTree("assets/", dashboard::asset)
         .get("health", req -> {
           JsonObject report = health.report();
           if ("fleet".equals(req.getParam("scope"))) {
