@@ -54,6 +54,14 @@
     return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   }
   function obj(v) { return v && typeof v === 'object' ? v : {}; }
+  /** A tick step of whole minutes or hours that gives about five ticks over the range. */
+  function niceTimeStep(rangeMs) {
+    var steps = [1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440];
+    for (var i = 0; i < steps.length; i++) {
+      if (rangeMs / (steps[i] * 60e3) <= 6) return steps[i] * 60e3;
+    }
+    return 1440 * 60e3;
+  }
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   function text(id, value) { var el = $(id); if (el) el.textContent = value; }
   function setFacts(id, rows) {
@@ -102,11 +110,12 @@
     Chart.defaults.borderColor = p.line;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
 
-    var timeAxis = {
+    // A fresh object per chart: each one sets its own tick step.
+    var timeAxis = function () { return {
       type: 'linear',
-      ticks: { maxTicksLimit: 7, callback: function (v) { return hhmm(v); } },
+      ticks: { maxTicksLimit: 7, maxRotation: 0, autoSkipPadding: 16, callback: function (v) { return hhmm(v); } },
       grid: { color: p.line }
-    };
+    }; };
 
     charts.memory = new Chart($('memory-chart'), {
       type: 'line',
@@ -121,7 +130,7 @@
       options: Object.assign(baseOptions(p), {
         parsing: false, normalized: true,
         interaction: { mode: 'nearest', intersect: false },
-        scales: { x: timeAxis, y: { title: { display: true, text: 'MiB' }, beginAtZero: false } },
+        scales: { x: timeAxis(), y: { title: { display: true, text: 'MiB' }, beginAtZero: false } },
         plugins: {
           legend: { labels: { color: p.fg, boxWidth: 14 } },
           tooltip: { callbacks: {
@@ -142,7 +151,7 @@
         parsing: false,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
-          x: timeAxis,
+          x: timeAxis(),
           y: { beginAtZero: true, title: { display: true, text: 'req/s' } },
           y1: { beginAtZero: true, position: 'right', suggestedMax: 5, grid: { drawOnChartArea: false },
                 title: { display: true, text: 'errors %' } }
@@ -209,12 +218,12 @@
     var proxy = obj(h.proxy);
     var errRate = num(proxy.error_rate_1m);
     text('kpi-rps', fmt(proxy.rps_1m, 1));
-    text('kpi-rps-sub', (num(proxy.requests_total) !== null ? proxy.requests_total + ' total' : '–') +
+    text('kpi-rps-sub', '1-min avg · ' + (num(proxy.requests_total) !== null ? proxy.requests_total + ' total' : '–') +
          (num(proxy.in_flight) !== null ? ' · ' + proxy.in_flight + ' in flight' : ''));
     text('kpi-err', errRate === null ? '–' : (errRate * 100).toFixed(2) + ' %');
     var rejected = obj(proxy.rejected);
     var rejectedTotal = Object.keys(rejected).reduce(function (a, k) { return a + (num(rejected[k]) || 0); }, 0);
-    text('kpi-err-sub', rejectedTotal + ' rejected by Vigil');
+    text('kpi-err-sub', '5xx, 1 min · ' + rejectedTotal + ' rejected by Vigil');
 
     // Rate series: prefer the server's per-second history when it is there, else accumulate here.
     var series = Array.isArray(proxy.last_seconds) ? proxy.last_seconds : null;
@@ -236,18 +245,40 @@
       }
       state.rate.forEach(function (s) { rps.push({ x: s.t, y: s.rps }); err.push({ x: s.t, y: s.err }); });
     }
+    var rx = charts.rate.options.scales.x;
+    if (rps.length > 1) {
+      rx.min = rps[0].x;
+      rx.max = rps[rps.length - 1].x;
+      rx.ticks.stepSize = niceTimeStep(rx.max - rx.min);
+    } else {
+      delete rx.min; delete rx.max; delete rx.ticks.stepSize;
+    }
     charts.rate.data.datasets[0].data = rps;
     charts.rate.data.datasets[1].data = err;
     charts.rate.update('none');
 
     var lat = obj(proxy.latency_ms);
-    charts.latency.data.datasets[0].data = ['p50', 'p90', 'p99', 'p999', 'max'].map(function (k) { return num(lat[k]) || 0; });
+    var latValues = ['p50', 'p90', 'p99', 'p999', 'max'].map(function (k) { return num(lat[k]) || 0; });
+    charts.latency.data.datasets[0].data = latValues;
+    // Tails are often 100x the median: a log scale keeps p50 visible, but only when there is data.
+    var positive = latValues.every(function (v) { return v > 0; });
+    charts.latency.options.scales.y.type = positive ? 'logarithmic' : 'linear';
+    charts.latency.options.scales.y.beginAtZero = !positive;
     charts.latency.update('none');
+    text('latency-values', 'p50 ' + fmt(lat.p50) + ' · p90 ' + fmt(lat.p90) + ' · p99 ' + fmt(lat.p99) +
+         ' · p99.9 ' + fmt(lat.p999) + ' · max ' + fmt(lat.max) + ' ms');
     $('latency-chart').setAttribute('aria-label', 'Latency ms: p50 ' + fmt(lat.p50) + ', p90 ' + fmt(lat.p90) +
       ', p99 ' + fmt(lat.p99) + ', p99.9 ' + fmt(lat.p999) + ', max ' + fmt(lat.max));
 
     var classes = obj(proxy.status_classes);
-    charts.classes.data.datasets[0].data = ['1xx', '2xx', '3xx', '4xx', '5xx'].map(function (k) { return num(classes[k]) || 0; });
+    var classNames = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+    var counts = classNames.map(function (k) { return num(classes[k]) || 0; });
+    var total = counts.reduce(function (a, b) { return a + b; }, 0);
+    charts.classes.data.labels = classNames.map(function (k, i) {
+      return k + '  ' + counts[i] + (total > 0 ? ' (' + (100 * counts[i] / total).toFixed(1) + ' %)' : '');
+    });
+    charts.classes.data.datasets[0].data = counts;
+    text('classes-note', total > 0 ? total + ' responses since start' : 'No responses yet.');
     charts.classes.update('none');
   }
 
@@ -344,9 +375,11 @@
       if (limit !== null) ds[2].data = [{ x: first, y: limit }, { x: end, y: limit }];
       charts.memory.options.scales.x.min = first;
       charts.memory.options.scales.x.max = end;
+      charts.memory.options.scales.x.ticks.stepSize = niceTimeStep(end - first);
     } else {
       delete charts.memory.options.scales.x.min;
       delete charts.memory.options.scales.x.max;
+      delete charts.memory.options.scales.x.ticks.stepSize;
     }
     charts.memory.update('none');
 
@@ -416,7 +449,7 @@
         if (!res[1].ok) failed.push('memory');
         if (res[2].ok) renderRequests(res[2].value); else failed.push('requests');
         // A failed poll is expected while the sidecar restarts: tell the reader, not the console.
-        text('error-banner', failed.length ? 'could not load ' + failed.join(', ') + ' at ' + clock(Date.now()) : '');
+        text('error-banner', failed.length ? ' · could not load ' + failed.join(', ') + ' at ' + clock(Date.now()) : '');
         if (failed.length === 0) {
           state.renders++;
           window.__vigilReady = true;
