@@ -62,6 +62,18 @@
     }
     return 1440 * 60e3;
   }
+  /** Fixes a time axis to [min, max] (at least one minute wide), or hides its ticks when there is no data. */
+  function setTimeRange(axis, min, max) {
+    if (min === null || max === null) {
+      delete axis.min; delete axis.max; delete axis.ticks.stepSize;
+      axis.ticks.display = false;
+      return;
+    }
+    axis.ticks.display = true;
+    axis.max = max;
+    axis.min = Math.min(min, max - 60e3);
+    axis.ticks.stepSize = niceTimeStep(axis.max - axis.min);
+  }
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   function text(id, value) { var el = $(id); if (el) el.textContent = value; }
   function setFacts(id, rows) {
@@ -166,7 +178,12 @@
                            backgroundColor: [p.ok, p.accent, p.warn, p.bad, p.muted] }] },
       options: Object.assign(baseOptions(p), {
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, title: { display: true, text: 'ms' } } }
+        scales: { y: { beginAtZero: true, title: { display: true, text: 'ms' }, ticks: { callback: function (v) {
+          // On the log scale label only 1, 2, 5 times a power of ten.
+          if (this.type !== 'logarithmic') return v;
+          var lead = v / Math.pow(10, Math.floor(Math.log10(v)));
+          return [1, 2, 5].some(function (d) { return Math.abs(lead - d) < 1e-6; }) ? v : '';
+        } } } }
       })
     });
 
@@ -245,14 +262,7 @@
       }
       state.rate.forEach(function (s) { rps.push({ x: s.t, y: s.rps }); err.push({ x: s.t, y: s.err }); });
     }
-    var rx = charts.rate.options.scales.x;
-    if (rps.length > 1) {
-      rx.min = rps[0].x;
-      rx.max = rps[rps.length - 1].x;
-      rx.ticks.stepSize = niceTimeStep(rx.max - rx.min);
-    } else {
-      delete rx.min; delete rx.max; delete rx.ticks.stepSize;
-    }
+    setTimeRange(charts.rate.options.scales.x, rps.length ? rps[0].x : null, rps.length ? rps[rps.length - 1].x : null);
     charts.rate.data.datasets[0].data = rps;
     charts.rate.data.datasets[1].data = err;
     charts.rate.update('none');
@@ -262,8 +272,11 @@
     charts.latency.data.datasets[0].data = latValues;
     // Tails are often 100x the median: a log scale keeps p50 visible, but only when there is data.
     var positive = latValues.every(function (v) { return v > 0; });
-    charts.latency.options.scales.y.type = positive ? 'logarithmic' : 'linear';
-    charts.latency.options.scales.y.beginAtZero = !positive;
+    var ly = charts.latency.options.scales.y;
+    ly.type = positive ? 'logarithmic' : 'linear';
+    ly.beginAtZero = !positive;
+    if (positive) ly.min = Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, latValues))));
+    else delete ly.min;
     charts.latency.update('none');
     text('latency-values', 'p50 ' + fmt(lat.p50) + ' · p90 ' + fmt(lat.p90) + ' · p99 ' + fmt(lat.p99) +
          ' · p99.9 ' + fmt(lat.p999) + ' · max ' + fmt(lat.max) + ' ms');
@@ -299,7 +312,7 @@
     var u = obj(h.upstream), r = obj(h.redis), s = obj(h.sidecar);
     var reqBuf = obj(obj(s.buffers).requests);
     setFacts('system', [
-      ['Upstream', u.reachable === true ? 'reachable' : (u.reachable === false ? 'unreachable' : '–'),
+      ['Upstream', u.reachable === true ? 'reachable' : (u.reachable === false ? 'unreachable' : 'not checked yet'),
         u.reachable === true ? 'ok' : (u.reachable === false ? 'bad' : '')],
       ['Check failures', num(u.consecutive_failures) === null ? '–' : String(u.consecutive_failures)],
       ['Redis', r.mode || (r.enabled ? 'redis' : 'disabled'),
@@ -373,13 +386,9 @@
         if (toLimit !== null && ahead === toLimit && limit !== null) ds[3].data = [{ x: end, y: limit }];
       }
       if (limit !== null) ds[2].data = [{ x: first, y: limit }, { x: end, y: limit }];
-      charts.memory.options.scales.x.min = first;
-      charts.memory.options.scales.x.max = end;
-      charts.memory.options.scales.x.ticks.stepSize = niceTimeStep(end - first);
+      setTimeRange(charts.memory.options.scales.x, first, end);
     } else {
-      delete charts.memory.options.scales.x.min;
-      delete charts.memory.options.scales.x.max;
-      delete charts.memory.options.scales.x.ticks.stepSize;
+      setTimeRange(charts.memory.options.scales.x, null, null);
     }
     charts.memory.update('none');
 
@@ -468,6 +477,12 @@
     if (document.hidden) clearTimeout(state.timer);
     else refresh().finally(schedule);
   });
+
+  // Chart colours are read from CSS once; a scheme switch simply reloads the page.
+  if (window.matchMedia) {
+    var scheme = window.matchMedia('(prefers-color-scheme: dark)');
+    if (scheme.addEventListener) scheme.addEventListener('change', function () { location.reload(); });
+  }
 
   createCharts();
   refresh().finally(schedule);

@@ -33,6 +33,18 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void rendersInDarkMode(Vertx vertx) throws Exception {
+    DashboardCheck.assumeChromium();
+    HttpServer server = start(vertx, "");
+
+    DashboardCheck.DashboardView view = DashboardCheck.assertDashboardWorks(
+        "http://127.0.0.1:" + server.actualPort() + "/sidecar/", Path.of("target/dashboard-dark.png"), "dark");
+
+    assertEquals("degraded", view.status());
+    assertTrue(view.memoryPoints() >= 60);
+  }
+
+  @Test
   void rendersWithoutSamplesAndWithNulls(Vertx vertx) throws Exception {
     DashboardCheck.assumeChromium();
     HttpServer server = start(vertx, "empty");

@@ -55,9 +55,15 @@ public final class DashboardCheck {
    * and a phone one ("-mobile").
    */
   public static DashboardView assertDashboardWorks(String url, Path screenshot) throws IOException {
+    return assertDashboardWorks(url, screenshot, "light");
+  }
+
+  /** As {@link #assertDashboardWorks(String, Path)}, with {@code prefers-color-scheme} set to "light" or "dark". */
+  public static DashboardView assertDashboardWorks(String url, Path screenshot, String colorScheme) throws IOException {
     assumeChromium();
     try (HeadlessChromium chromium = HeadlessChromium.launch()) {
       HeadlessChromium.Tab tab = chromium.openTab();
+      tab.setColorScheme(colorScheme);
       tab.setViewport(LAPTOP_WIDTH, LAPTOP_HEIGHT, 1, false);
       tab.navigate(url);
       boolean ready = tab.waitFor("window.__vigilReady === true && window.__vigil.charts.memory"

@@ -317,6 +317,12 @@ public final class HeadlessChromium implements AutoCloseable {
           .put("deviceScaleFactor", deviceScaleFactor).put("mobile", mobile));
     }
 
+    /** Emulates {@code prefers-color-scheme} ("light" or "dark"); set it before navigating. */
+    public void setColorScheme(String scheme) throws IOException {
+      cdp.call("Emulation.setEmulatedMedia", new JsonObject().put("features",
+          new JsonArray().add(new JsonObject().put("name", "prefers-color-scheme").put("value", scheme))));
+    }
+
     /** Navigates and waits (bounded) for the load event. */
     public void navigate(String url) throws IOException {
       loaded = new CompletableFuture<>();
