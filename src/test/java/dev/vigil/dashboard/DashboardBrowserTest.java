@@ -45,6 +45,21 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void rendersUnhealthyWith503AndNullProjection(Vertx vertx) throws Exception {
+    DashboardCheck.assumeChromium();
+    HttpServer server = start(vertx, "unhealthy");
+
+    DashboardCheck.DashboardView view = DashboardCheck.assertDashboardWorks(
+        "http://127.0.0.1:" + server.actualPort() + "/sidecar/", Path.of("target/dashboard-unhealthy.png"));
+
+    assertEquals("unhealthy", view.status());
+    assertTrue(view.issuesText().contains("unreachable for 3 consecutive checks"), view.issuesText());
+    assertEquals(4, view.memoryPoints(), "the sample with a null rss is left out");
+    assertEquals(2, view.trendPoints(), "a falling trend is still drawn, just not to the limit");
+    assertEquals(8, view.requestRows());
+  }
+
+  @Test
   void rendersWithoutSamplesAndWithNulls(Vertx vertx) throws Exception {
     DashboardCheck.assumeChromium();
     HttpServer server = start(vertx, "empty");
