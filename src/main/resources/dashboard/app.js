@@ -114,6 +114,13 @@
       plugins: { legend: { labels: { color: p.fg, boxWidth: 14 } } }
     };
   }
+  /** Legend entries only for series that have data (no "Limit reached" without a projection). */
+  function nonEmpty(item, data) {
+    var ds = data.datasets && data.datasets[item.datasetIndex];
+    return !ds || !Array.isArray(ds.data) || ds.data.length > 0 || item.datasetIndex === 0;
+  }
+  /** Lines of many points need no markers; a line of one or two would be invisible without them. */
+  function fewPoints(ctx) { return ctx.dataset.data.length < 3 ? 3 : 0; }
 
   function createCharts() {
     if (typeof Chart === 'undefined') throw new Error('Chart.js did not load (assets/chart.umd.js)');
@@ -133,7 +140,7 @@
       type: 'line',
       data: { datasets: [
         { label: 'RSS (MiB)', data: [], borderColor: p.accent, backgroundColor: p.accent + '33',
-          fill: true, pointRadius: 0, borderWidth: 2, tension: 0.2 },
+          fill: true, pointRadius: fewPoints, borderWidth: 2 },
         { label: 'Trend', data: [], borderColor: p.trend, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 },
         { label: 'Limit', data: [], borderColor: p.limit, borderWidth: 1.5, pointRadius: 0 },
         { label: 'Limit reached', data: [], borderColor: p.limit, backgroundColor: p.limit,
@@ -144,7 +151,7 @@
         interaction: { mode: 'nearest', intersect: false },
         scales: { x: timeAxis(), y: { title: { display: true, text: 'MiB' }, beginAtZero: false } },
         plugins: {
-          legend: { labels: { color: p.fg, boxWidth: 14 } },
+          legend: { labels: { color: p.fg, boxWidth: 14, filter: nonEmpty } },
           tooltip: { callbacks: {
             title: function (items) { return items.length ? clock(items[0].parsed.x) : ''; },
             label: function (item) { return item.dataset.label + ': ' + fmt(item.parsed.y, 1, 'MiB'); }
@@ -156,8 +163,10 @@
     charts.rate = new Chart($('rate-chart'), {
       type: 'line',
       data: { datasets: [
-        { label: 'Requests / s', data: [], borderColor: p.accent, pointRadius: 0, borderWidth: 2, yAxisID: 'y' },
-        { label: 'Errors (%)', data: [], borderColor: p.bad, pointRadius: 0, borderWidth: 2, yAxisID: 'y1' }
+        { label: 'Requests / s', data: [], borderColor: p.accent, backgroundColor: p.accent,
+          pointRadius: fewPoints, borderWidth: 2, yAxisID: 'y' },
+        { label: 'Errors (%)', data: [], borderColor: p.bad, backgroundColor: p.bad,
+          pointRadius: fewPoints, borderWidth: 2, yAxisID: 'y1' }
       ] },
       options: Object.assign(baseOptions(p), {
         parsing: false,
