@@ -208,6 +208,8 @@ public final class HeadlessChromium implements AutoCloseable {
       tab.cdp.close();
     }
     browser.close();
+    // Renderer and GPU helpers are children; remember them before the parent goes away.
+    List<ProcessHandle> helpers = process.descendants().collect(java.util.stream.Collectors.toList());
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -218,6 +220,7 @@ public final class HeadlessChromium implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+    helpers.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     try {
       wsClient.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (Exception ignored) {
