@@ -12,6 +12,12 @@ import dev.vigil.health.Readiness;
 import dev.vigil.health.UpstreamProbe;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryWatch;
+import dev.vigil.metrics.LatencySummary;
+import dev.vigil.metrics.ProxyStats;
+import dev.vigil.metrics.RequestEntry;
+import dev.vigil.metrics.RequestMetrics;
+import dev.vigil.metrics.SecondBucket;
+import dev.vigil.metrics.Shard;
 import dev.vigil.proxy.ErrorReply;
 import dev.vigil.proxy.ExchangeObserver;
 import dev.vigil.proxy.PathNormalizer;
@@ -49,6 +55,7 @@ public final class Sidecar {
   private UpstreamProbe probe;
   private KeepAlive keepAlive;
   private MemoryWatch memory;
+  private RequestMetrics metrics;
   private ProxyRuntime runtime;
   private String proxyDeployment;
   private HttpServer adminServer;
@@ -73,7 +80,10 @@ public final class Sidecar {
     probe = new UpstreamProbe(vertx, up.resolve(up.health().path()), up.health().interval(), up.health().timeout(),
         up.health().unhealthyAfter(), clock);
     readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
-    keepAlive = new KeepAlive(vertx, config.keepalive(), clock, () -> 0L, registry);
+    var m = config.metrics();
+    metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
+        () -> runtime == null ? 0 : runtime.inFlight());
+    keepAlive = new KeepAlive(vertx, config.keepalive(), clock, metrics::lastSuccessEpochMillis, registry);
     keepAlive.setLeaderCheck(shared::mayPing);
     if (config.memory().enabled()) {
       memory = new MemoryWatch(vertx, config.memory().watch(), clock, registry);
@@ -86,12 +96,15 @@ public final class Sidecar {
     registerHealth();
     processStats.start(vertx, 5_000);
     heapGuard.refresh();
-    housekeeping = vertx.setPeriodic(1_000, id -> heapGuard.refresh());
+    housekeeping = vertx.setPeriodic(1_000, id -> {
+      heapGuard.refresh();
+      metrics.tick();
+    });
 
     int loops = eventLoops();
     return shared.start(vertx, health::report)
         .compose(v -> {
-          runtime = new ProxyRuntime(() -> ExchangeObserver.NONE, admin, heapGuard::shedding, shared.admission());
+          runtime = new ProxyRuntime(this::newObserver, admin, heapGuard::shedding, shared.admission());
           return probe.start();
         })
         .compose(v -> keepAlive.start())
@@ -111,9 +124,16 @@ public final class Sidecar {
         });
   }
 
+  /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */
+  private ExchangeObserver newObserver() {
+    Shard shard = metrics.shard();
+    return shard::record;
+  }
+
   private void registerHealth() {
     String upstreamUrl = config.upstream().url().toString();
     health
+        .add("proxy", this::proxyJson, this::proxyFindings)
         .add("upstream", () -> probe.toJson().put("url", upstreamUrl), this::upstreamFindings)
         .add("memory", this::memoryJson, this::memoryFindings)
         .add("keepalive", keepAlive::healthJson,
@@ -130,6 +150,80 @@ public final class Sidecar {
     String sentence = "the app does not answer its health check at " + probe.url() + " ("
         + probe.consecutiveFailures() + " failures in a row; last: " + probe.lastError() + ")";
     return List.of(probe.consecutiveFailures() >= after ? Finding.unhealthy(sentence) : Finding.degraded(sentence));
+  }
+
+  private JsonObject proxyJson() {
+    ProxyStats stats = metrics.snapshot();
+    LatencySummary l = stats.window1m();
+    JsonObject classes = new JsonObject();
+    for (int c = 0; c < 5; c++) {
+      classes.put((c + 1) + "xx", stats.statusClasses()[c]);
+    }
+    JsonArray seconds = new JsonArray();
+    List<SecondBucket> last = stats.lastSeconds();
+    for (SecondBucket b : last.subList(Math.max(0, last.size() - 120), last.size())) {
+      seconds.add(new JsonObject().put("t", b.epochSecond()).put("requests", b.requests())
+          .put("errors", b.errors()).put("bytes", b.bytes()));
+    }
+    return new JsonObject()
+        .put("requests_total", stats.requestsTotal())
+        .put("in_flight", runtime == null ? 0 : runtime.inFlight())
+        .put("rps_1m", round2(stats.rps1m()))
+        .put("error_rate_1m", round4(stats.errorRate1m()))
+        .put("latency_ms", latencyJson(l))
+        .put("latency_ms_5m", latencyJson(stats.window5m()))
+        .put("latency_ms_since_start", latencyJson(stats.sinceStart()))
+        .put("status_classes", classes)
+        .put("rejected", new JsonObject(new java.util.LinkedHashMap<>(stats.rejected())))
+        .put("routes", stats.routes())
+        .put("last_seconds", seconds);
+  }
+
+  private static JsonObject latencyJson(LatencySummary l) {
+    return new JsonObject().put("p50", l.p50Ms()).put("p90", l.p90Ms()).put("p99", l.p99Ms())
+        .put("p999", l.p999Ms()).put("max", l.maxMs());
+  }
+
+  private List<Finding> proxyFindings() {
+    ProxyStats stats = metrics.snapshot();
+    double limit = config.health().errorRateDegraded();
+    if (stats.errorRate1m() > limit) {
+      return List.of(Finding.degraded(String.format(java.util.Locale.ROOT,
+          "%.1f%% of requests in the last minute were answered 5xx (more than %.1f%%)",
+          stats.errorRate1m() * 100, limit * 100)));
+    }
+    return List.of();
+  }
+
+  private void requests(io.vertx.core.http.HttpServerRequest req) {
+    String param = req.getParam("limit");
+    int limit = 100;
+    if (param != null) {
+      try {
+        limit = Integer.parseInt(param.trim());
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 0) {
+        ErrorReply.send(req, 400, "limit must be a whole number of 0 or more", false);
+        return;
+      }
+    }
+    JsonArray list = new JsonArray();
+    for (RequestEntry e : metrics.recent(limit)) {
+      list.add(new JsonObject()
+          .put("t", java.time.Instant.ofEpochMilli(e.epochMillis()).toString())
+          .put("method", e.method())
+          .put("path", e.path())
+          .put("route", e.route())
+          .put("status", e.status())
+          .put("latency_ms", e.latencyMs())
+          .put("bytes_in", e.bytesIn())
+          .put("bytes_out", e.bytesOut())
+          .put("request_id", e.requestId())
+          .put("rejected", e.rejected() == null ? null : e.rejected().label()));
+    }
+    AdminReplies.json(req, 200, new JsonObject().put("capacity", metrics.capacity()).put("requests", list));
   }
 
   private JsonObject memoryJson() {
@@ -170,7 +264,10 @@ public final class Sidecar {
         .put("heap_live_percent", round1(heapGuard.percent()))
         .put("rss_mib", Double.isNaN(rss) ? null : round1(rss))
         .put("shedding", heapGuard.shedding())
-        .put("buffers", new JsonObject());
+        .put("buffers", new JsonObject()
+            .put("requests", new JsonObject().put("size", metrics.snapshot().ringSize()).put("capacity", metrics.capacity()))
+            .put("memory_samples", memory == null ? null : new JsonObject()
+                .put("size", memory.samples().size()).put("capacity", config.memory().watch().history())));
   }
 
   private Future<Void> startAdminListener(AdminRoutes admin) {
@@ -245,6 +342,7 @@ public final class Sidecar {
             }
           });
         })
+        .get("requests", this::requests)
         .get("metrics", req -> vertx.executeBlocking(registry::scrape, false).onComplete(ar -> {
           if (ar.succeeded()) {
             AdminReplies.text(req, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(ar.result()));
@@ -304,6 +402,14 @@ public final class Sidecar {
 
   static int eventLoops() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  private static double round2(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static double round4(double v) {
+    return Math.round(v * 10000) / 10000.0;
   }
 
   private static double round1(double v) {

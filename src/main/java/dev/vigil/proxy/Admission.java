@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.metrics.Rejection;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 

@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.metrics.Rejection;
 import io.netty.util.AsciiString;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.buffer.Buffer;

@@ -1,5 +1,7 @@
 package dev.vigil.proxy;
 
+import dev.vigil.metrics.Rejection;
+
 /**
  * Told about every finished exchange on the proxy listener, on the event-loop thread that served
  * it. Implementations must be cheap and must not block: this is the hot path.

@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.metrics.Rejection;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

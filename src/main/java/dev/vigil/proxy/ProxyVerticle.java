@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.metrics.Rejection;
 import dev.vigil.config.VigilConfig;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;

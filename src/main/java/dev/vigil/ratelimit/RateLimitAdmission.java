@@ -1,7 +1,8 @@
 package dev.vigil.ratelimit;
 
+import dev.vigil.metrics.Rejection;
 import dev.vigil.proxy.Admission;
-import dev.vigil.proxy.Rejection;
+
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 

@@ -1,4 +1,4 @@
-package dev.vigil.proxy;
+package dev.vigil.metrics;
 
 /** Why Vigil answered a request itself instead of (or after) asking the app. */
 public enum Rejection {

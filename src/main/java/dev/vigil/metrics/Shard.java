@@ -1,0 +1,199 @@
+package dev.vigil.metrics;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.SingleWriterRecorder;
+
+/**
+ * The recording side for one event loop: every structure here has exactly one writer thread, so
+ * recording takes no lock and, in steady state, allocates nothing. Readers on other threads merge
+ * the shards; each ring slot carries a sequence number so a reader never returns a half-written
+ * entry (a per-slot seqlock).
+ */
+public final class Shard {
+
+  private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+  static final int MAX_PATH = 256;
+  static final int SECONDS = 300;
+  private static final int PATH_CACHE = 1024; // direct-mapped: bounded by construction
+
+  private final RequestMetrics owner;
+  private final LongSupplier clock;
+  private final int capacity;
+
+  // Ring buffer of recent requests, overwritten in place.
+  private final long[] seq;
+  private final long[] time;
+  private final String[] method;
+  private final String[] path;
+  private final int[] route;
+  private final int[] status;
+  private final long[] latencyMicros;
+  private final long[] bytesIn;
+  private final long[] bytesOut;
+  private final String[] requestId;
+  private final byte[] cause;
+  private long written;
+  private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+
+  // Path -> route id cache: a repeat path costs one hash and one equals, no allocation.
+  private final String[] cachedPath = new String[PATH_CACHE];
+  private final int[] cachedRoute = new int[PATH_CACHE];
+
+  // Per-second ring of the last 5 minutes.
+  private final long[] secondStamp = new long[SECONDS];
+  private final long[] secondRequests = new long[SECONDS];
+  private final long[] secondErrors = new long[SECONDS];
+  private final long[] secondBytes = new long[SECONDS];
+
+  // Since-start counts: [0] total, [1..5] status classes, [6..] causes.
+  final AtomicLongArray counts = new AtomicLongArray(6 + Rejection.values().length);
+  private volatile long lastSuccess;
+  private final SingleWriterRecorder latency = LatencyWindows.newRecorder();
+  private org.HdrHistogram.Histogram recycled; // reader side, guarded by LatencyWindows' lock
+
+  Shard(RequestMetrics owner, LongSupplier clock, int capacity) {
+    this.owner = owner;
+    this.clock = clock;
+    this.capacity = capacity;
+    seq = new long[capacity];
+    time = new long[capacity];
+    method = new String[capacity];
+    path = new String[capacity];
+    route = new int[capacity];
+    status = new int[capacity];
+    latencyMicros = new long[capacity];
+    bytesIn = new long[capacity];
+    bytesOut = new long[capacity];
+    requestId = new String[capacity];
+    cause = new byte[capacity];
+    for (int i = 0; i < SECONDS; i++) {
+      secondStamp[i] = Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * Records one finished request. Call only from the thread that owns this shard.
+   *
+   * @param rejection why Vigil answered itself, or null when the app answered
+   */
+  public void record(String method, String path, int status, long latencyNanos, long bytesIn, long bytesOut,
+                     String requestId, Rejection rejection) {
+    long now = clock.getAsLong();
+    long micros = Math.max(0, latencyNanos / 1000);
+    int routeId = routeOf(path);
+    int statusClass = status >= 100 && status < 600 ? status / 100 : 5;
+
+    long n = written;
+    int slot = (int) (n % capacity);
+    LONGS.setOpaque(seq, slot, -1L); // being written
+    VarHandle.storeStoreFence();
+    this.time[slot] = now;
+    this.method[slot] = method;
+    this.path[slot] = path.length() > MAX_PATH ? path.substring(0, MAX_PATH) : path;
+    this.route[slot] = routeId;
+    this.status[slot] = status;
+    this.latencyMicros[slot] = micros;
+    this.bytesIn[slot] = bytesIn;
+    this.bytesOut[slot] = bytesOut;
+    this.requestId[slot] = requestId;
+    this.cause[slot] = (byte) (rejection == null ? -1 : rejection.ordinal());
+    LONGS.setRelease(seq, slot, n + 1);
+    written = n + 1;
+    published.lazySet(n + 1);
+
+    long second = now / 1000;
+    int s = (int) Math.floorMod(second, (long) SECONDS);
+    if (secondStamp[s] != second) {
+      secondRequests[s] = 0;
+      secondErrors[s] = 0;
+      secondBytes[s] = 0;
+      secondStamp[s] = second;
+    }
+    secondRequests[s]++;
+    secondBytes[s] += bytesIn + bytesOut;
+    if (statusClass == 5) {
+      secondErrors[s]++;
+    } else {
+      lastSuccess = now;
+    }
+
+    counts.lazySet(0, counts.get(0) + 1);
+    counts.lazySet(statusClass, counts.get(statusClass) + 1);
+    if (rejection != null) {
+      int c = 6 + rejection.ordinal();
+      counts.lazySet(c, counts.get(c) + 1);
+    }
+    latency.recordValue(Math.min(micros, LatencyWindows.HIGHEST_MICROS));
+    owner.meters().record(routeId, method, statusClass, latencyNanos, rejection);
+  }
+
+  private int routeOf(String path) {
+    int h = path.hashCode();
+    int i = (h ^ (h >>> 16)) & (PATH_CACHE - 1);
+    String cached = cachedPath[i];
+    if (cached != null && cached.equals(path)) {
+      return cachedRoute[i];
+    }
+    int id = owner.routes().idOf(path);
+    cachedPath[i] = path.length() > MAX_PATH ? null : path; // never pin huge paths
+    cachedRoute[i] = id;
+    return id;
+  }
+
+  /** Swaps out what was recorded since the last call (the recorder needs its own recycled histogram). */
+  org.HdrHistogram.Histogram intervalLatency() {
+    recycled = latency.getIntervalHistogram(recycled);
+    return recycled;
+  }
+
+  long lastSuccess() {
+    return lastSuccess;
+  }
+
+  int size() {
+    return (int) Math.min(published.get(), capacity);
+  }
+
+  /** Adds this shard's readable entries, newest first, up to {@code limit}, to {@code out}. */
+  void collect(List<RequestEntry> out, int limit, RouteTable routes) {
+    long newest = published.get();
+    long oldest = Math.max(1, newest - capacity + 1);
+    for (long n = newest; n >= oldest && out.size() < limit; n--) {
+      int slot = (int) ((n - 1) % capacity);
+      long before = (long) LONGS.getAcquire(seq, slot);
+      if (before != n) {
+        continue; // overwritten or being written
+      }
+      long t = time[slot];
+      String m = method[slot];
+      String p = path[slot];
+      int r = route[slot];
+      int st = status[slot];
+      long lat = latencyMicros[slot];
+      long in = bytesIn[slot];
+      long outBytes = bytesOut[slot];
+      String id = requestId[slot];
+      byte c = cause[slot];
+      VarHandle.loadLoadFence();
+      if ((long) LONGS.getOpaque(seq, slot) != n) {
+        continue;
+      }
+      out.add(new RequestEntry(t, m, p, routes.label(r), st, lat / 1000.0, in, outBytes, id,
+          c < 0 ? null : Rejection.values()[c]));
+    }
+  }
+
+  /** Requests, errors and bytes of {@code second}, or zeros when that second is not in the ring. */
+  void second(long second, long[] into) {
+    int s = (int) Math.floorMod(second, (long) SECONDS);
+    if (secondStamp[s] == second) {
+      into[0] += secondRequests[s];
+      into[1] += secondErrors[s];
+      into[2] += secondBytes[s];
+    }
+  }
+}
