@@ -126,6 +126,9 @@ public final class Sidecar {
 
   /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */
   private ExchangeObserver newObserver() {
+    if (!config.metrics().enabled()) {
+      return ExchangeObserver.NONE;
+    }
     Shard shard = metrics.shard();
     return shard::record;
   }

@@ -523,7 +523,7 @@ public final class ConfigLoader {
       bad("admin.port", admin.port(), Kind.INT, "a port different from listen.port (" + listen.port() + ")");
     }
 
-    var metrics = new VigilConfig.Metrics(intOr("metrics.requestBuffer", 4096), intOr("metrics.maxRoutes", 100),
+    var metrics = new VigilConfig.Metrics(bool("metrics.enabled"), intOr("metrics.requestBuffer", 4096), intOr("metrics.maxRoutes", 100),
         stringList("metrics.routePatterns"), bool("metrics.vertxHttpMeters"));
 
     URI pollUrl = url("memory.poll.url", false);

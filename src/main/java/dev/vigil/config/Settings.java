@@ -48,6 +48,7 @@ final class Settings {
       Setting.bounded("admin.port", INT, null, 0, 65535),
       Setting.of("admin.token", STRING, null),
 
+      Setting.of("metrics.enabled", BOOL, true),
       Setting.bounded("metrics.requestBuffer", INT, 4096, 1, 1_000_000),
       Setting.bounded("metrics.maxRoutes", INT, 100, 1, 10_000),
       Setting.of("metrics.routePatterns", STRING_LIST, List.of()),

@@ -76,7 +76,7 @@ public record VigilConfig(
   public record Admin(String prefix, Integer port, String token) {
   }
 
-  public record Metrics(int requestBuffer, int maxRoutes, List<String> routePatterns, boolean vertxHttpMeters) {
+  public record Metrics(boolean enabled, int requestBuffer, int maxRoutes, List<String> routePatterns, boolean vertxHttpMeters) {
   }
 
   /** {@code enabled} false turns polling off; {@code watch} holds every other {@code memory.*} setting. */
