@@ -146,9 +146,10 @@ final class Exchange extends Deadlines.Entry {
     bytesIn += chunk.length();
     if (bytesIn > settings.maxBodySize()) {
       // Only chunked bodies get here (a declared length is checked up front): stop the upload and
-      // abort the upstream request so the app never sees a complete request.
-      upstream.reset();
+      // abort the upstream request so the app never sees a complete request (answer first, so
+      // the reset's own failure callback finds the exchange finished).
       fail(413, "request body larger than " + settings.maxBodySize() + " bytes", Rejection.TOO_LARGE);
+      upstream.reset();
       return;
     }
     upstream.write(chunk);
@@ -242,9 +243,6 @@ final class Exchange extends Deadlines.Entry {
     if (finished) {
       return;
     }
-    if (upstream != null) {
-      upstream.reset();
-    }
     if (cause instanceof ConnectionPoolTooBusyException) {
       response.putHeader(HttpHeaders.RETRY_AFTER, "1");
       fail(503, "upstream connection pool is full", Rejection.OVERLOADED);
@@ -256,6 +254,9 @@ final class Exchange extends Deadlines.Entry {
     } else {
       fail(502, "upstream failed: " + describe(cause), Rejection.UPSTREAM_ERROR);
     }
+    if (upstream != null) {
+      upstream.reset();
+    }
   }
 
   @Override
@@ -263,20 +264,20 @@ final class Exchange extends Deadlines.Entry {
     if (finished) {
       return;
     }
+    fail(504, "upstream did not answer within " + settings.requestTimeoutMs() + " ms", Rejection.TIMEOUT);
     if (upstream != null) {
       upstream.reset();
     }
-    fail(504, "upstream did not answer within " + settings.requestTimeoutMs() + " ms", Rejection.TIMEOUT);
   }
 
   private void clientGone() {
     if (finished) {
       return;
     }
+    finish(499, null);
     if (upstream != null) {
       upstream.reset(); // free the pooled connection instead of streaming to nobody
     }
-    finish(499, null);
   }
 
   /** Vigil answers itself; when the request body was not fully read the connection cannot be reused. */
