@@ -225,6 +225,7 @@ final class Exchange extends Deadlines.Entry {
       response.headers().addAll(answer.headers());
       response.putHeader(REQUEST_ID, requestId);
       NetSocket appSide = answer.netSocket();
+      request.resume(); // paused since start(); a paused connection would never read the tunnel's bytes
       request.toNetSocket().onComplete(client -> {
         if (client.failed()) {
           appSide.close();
@@ -232,6 +233,7 @@ final class Exchange extends Deadlines.Entry {
           return;
         }
         NetSocket clientSide = client.result();
+        HeaderTimeout.uninstall(request.connection()); // no more request heads on this connection
         clientSide.pipeTo(appSide);
         appSide.pipeTo(clientSide);
         finish(101, null);

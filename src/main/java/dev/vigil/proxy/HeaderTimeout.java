@@ -61,6 +61,20 @@ final class HeaderTimeout {
    * arrives (that would cost a timer-queue insert and removal per request); it re-arms itself
    * lazily instead, so a busy keep-alive connection costs one clock read per request.
    */
+  /** Removes the watch, e.g. once a connection became a tunnel and carries no more HTTP heads. */
+  static void uninstall(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base) {
+      ChannelPipeline pipeline = base.channel().pipeline();
+      if (pipeline.get("vigilHeadBytes") instanceof HeaderTimeout.BytesSide bytes) {
+        bytes.owner().cancel();
+        pipeline.remove("vigilHeadBytes");
+      }
+      if (pipeline.get("vigilHeadMessages") != null) {
+        pipeline.remove("vigilHeadMessages");
+      }
+    }
+  }
+
   private void arm(ChannelHandlerContext ctx) {
     readingHead = true;
     headStartNanos = System.nanoTime();
@@ -109,6 +123,10 @@ final class HeaderTimeout {
 
   /** Sits before the HTTP decoder: sees raw bytes. */
   private final class BytesSide extends ChannelInboundHandlerAdapter {
+
+    HeaderTimeout owner() {
+      return HeaderTimeout.this;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {

@@ -35,7 +35,8 @@ public final class TestUpstream implements AutoCloseable {
         })
         .webSocketHandler(ws -> {
           seen.add(new Seen("WEBSOCKET", ws.uri(), MultiMap.caseInsensitiveMultiMap().addAll(ws.headers())));
-          ws.handler(ws::write); // echo
+          ws.textMessageHandler(ws::writeTextMessage); // echo
+          ws.binaryMessageHandler(ws::writeBinaryMessage);
         })
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
   }
