@@ -35,6 +35,11 @@ public final class ErrorReply {
     return Buffer.buffer(sb.append("\",\"status\":").append(status).append('}').toString());
   }
 
+  /** The size of the body {@link #send} writes, so callers can count it before sending. */
+  public static int length(int status, String message) {
+    return body(status, message).length();
+  }
+
   /**
    * Sends the error unless a response has already started. With {@code close} the connection is
    * closed after the answer: used whenever the request body was not consumed, or the framing of

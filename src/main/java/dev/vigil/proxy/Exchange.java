@@ -289,19 +289,25 @@ final class Exchange extends Deadlines.Entry {
     }
     cancelTimer();
     if (response.headWritten()) {
+      finish(status, cause);
       response.reset();
-    } else {
-      response.headers().clear();
-      if (status == 503) {
-        response.putHeader(HttpHeaders.RETRY_AFTER, "1");
-      }
-      response.putHeader(REQUEST_ID, requestId);
-      ErrorReply.send(request, status, message, !request.isEnded());
+      return;
     }
-    finish(status, cause);
+    // Counted before sending, so anyone who has read the answer also sees it counted.
+    finish(status, cause, ErrorReply.length(status, message));
+    response.headers().clear();
+    if (status == 503) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, "1");
+    }
+    response.putHeader(REQUEST_ID, requestId);
+    ErrorReply.send(request, status, message, !request.isEnded());
   }
 
   private void finish(int status, Rejection cause) {
+    finish(status, cause, response.bytesWritten());
+  }
+
+  private void finish(int status, Rejection cause, long bytesOut) {
     if (finished) {
       return;
     }
@@ -309,7 +315,7 @@ final class Exchange extends Deadlines.Entry {
     cancelTimer();
     inFlight.decrementAndGet();
     observer.onExchange(request.method().name(), request.path(), status, System.nanoTime() - start, bytesIn,
-        response.bytesWritten(), requestId, cause);
+        bytesOut, requestId, cause);
   }
 
   private void cancelTimer() {

@@ -153,8 +153,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     String path = request.path();
     // An unread body would be taken for the next request: close instead of keeping the connection.
     boolean unreadBody = !request.isEnded() && hasBody(request);
-    ErrorReply.send(request, status, message, close || unreadBody).onComplete(ar ->
-        observer.onExchange(method, path, status, System.nanoTime() - start, 0, request.response().bytesWritten(),
-            requestId, cause));
+    // Counted before sending, so anyone who has read the answer also sees it counted.
+    observer.onExchange(method, path, status, System.nanoTime() - start, 0, ErrorReply.length(status, message),
+        requestId, cause);
+    ErrorReply.send(request, status, message, close || unreadBody);
   }
 }

@@ -124,8 +124,8 @@ public final class ProxyVerticle extends VerticleBase {
     }
     String method = request.method() == null ? "UNKNOWN" : request.method().name();
     String path = request.path();
-    ErrorReply.send(request, status, message, true).onComplete(ar ->
-        observer.onExchange(method, path == null ? "" : path, status, System.nanoTime() - start, 0,
-            request.response().bytesWritten(), RequestIds.generate(), rejection));
+    observer.onExchange(method, path == null ? "" : path, status, System.nanoTime() - start, 0,
+        ErrorReply.length(status, message), RequestIds.generate(), rejection);
+    ErrorReply.send(request, status, message, true);
   }
 }
