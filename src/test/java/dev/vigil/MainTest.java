@@ -1,0 +1,112 @@
+package dev.vigil;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command line: help, version, and every way a bad setting stops start-up with exit code 2. */
+class MainTest {
+
+  record Run(int code, String out, String err) {
+  }
+
+  static Run run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void helpAndVersionExitZero() {
+    Run help = run(Map.of(), "--help");
+    assertEquals(0, help.code());
+    assertTrue(help.out().contains("--upstream URL") && help.out().contains("demo"));
+    Run version = run(Map.of(), "--version");
+    assertEquals(0, version.code());
+    assertTrue(version.out().startsWith("vigil "));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "proxy.maxBodySize=-5 | proxy.maxBodySize = \"-5\"",
+      "proxy.maxBodySize=lots | expected a size",
+      "metrics.requestBuffer=100000000 | metrics.requestBuffer = \"100000000\"",
+      "metrics.requestBuffer=many | expected a whole number",
+      "upstream.url=ftp://x | upstream.url = \"ftp://x\"",
+      "upstream.url=http:// | upstream.url",
+      "proxy.requestTimeout=soon | expected a duration like 500ms",
+      "proxy.requestTimeout=-1s | proxy.requestTimeout",
+      "memory.warnPercent=97 | memory.warnPercent",
+      "keepalive.timezone=Mars/Olympus | keepalive.timezone",
+      "keepalive.windows=25:00-26:00=10m | keepalive.windows[0]",
+      "keepalive.windows=07:00-22:00=10m,21:00-23:00=5m | overlap",
+      "keepalive.jitter=90% | keepalive.jitter",
+      "ratelimit.rate=fast | ratelimit.rate",
+      "ratelimit.key=cookie | ratelimit.key",
+      "admin.token=short | admin.token",
+      "admin.prefix=/sidecar | admin.prefix",
+      "redis.url=http://x | redis.url",
+      "upstream.rewriteHost=maybe | expected true or false",
+      "memory.poll.rssUnit=parsecs | memory.poll.rssUnit",
+      "memory.fooo=1 | memory.fooo: unknown key",
+  })
+  void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {
+    Run r = run(Map.of(), "--set", setting);
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(expected), "stderr: " + r.err());
+    assertTrue(r.err().lines().allMatch(l -> l.startsWith("vigil: ")), r.err());
+  }
+
+  @Test
+  void unknownKeyInFileSuggestsTheNearestOne(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("vigil.yaml");
+    Files.writeString(file, "upstream:\n  urll: http://127.0.0.1:9\n");
+    Run r = run(Map.of(), "--config", file.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("upstream.urll: unknown key") && r.err().contains("did you mean upstream.url?"),
+        r.err());
+  }
+
+  @Test
+  void badYamlAndMissingFileExitTwo(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("broken.yaml");
+    Files.writeString(file, "listen: [unclosed\n");
+    assertEquals(2, run(Map.of(), "--config", file.toString()).code());
+    Run missing = run(Map.of(), "--config", dir.resolve("nope.yaml").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("nope.yaml"));
+  }
+
+  @Test
+  void environmentErrorsNameTheVariable() {
+    Run r = run(Map.of("VIGIL_PROXY_MAXINFLIGHT", "0"));
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("proxy.maxInFlight") && r.err().contains("VIGIL_PROXY_MAXINFLIGHT"), r.err());
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    Run r = run(Map.of(), "--set", "listen.port=70000", "--set", "proxy.maxHeaderSize=1");
+    assertEquals(2, r.code());
+    assertEquals(2, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void badCommandLineExitsTwo() {
+    assertEquals(2, run(Map.of(), "--nope").code());
+    assertEquals(2, run(Map.of(), "--port").code());
+    assertEquals(2, run(Map.of(), "--set", "novalue").code());
+  }
+}
