@@ -91,7 +91,7 @@ final class Exchange extends Deadlines.Entry {
     }
     upstream = up;
     copyRequestHeaders(up);
-    if (request.canUpgradeToWebSocket()) {
+    if (request.headers().contains(HttpHeaders.UPGRADE) && request.canUpgradeToWebSocket()) {
       tunnel(up);
       return;
     }

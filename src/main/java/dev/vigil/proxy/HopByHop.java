@@ -41,7 +41,7 @@ final class HopByHop {
    * {@code Connection}, and {@code extraSkip} (compared ignoring case).
    */
   static void copy(MultiMap from, MultiMap to, AsciiString... extraSkip) {
-    List<String> connection = from.getAll(HttpHeaders.CONNECTION);
+    List<String> connection = from.contains(HttpHeaders.CONNECTION) ? from.getAll(HttpHeaders.CONNECTION) : List.of();
     for (Map.Entry<String, String> e : from) {
       String name = e.getKey();
       if (isFixed(name) || namedIn(connection, name) || matches(extraSkip, name)) {

@@ -104,11 +104,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     Exchange exchange = new Exchange(client, settings, inFlight, observer, deadlines, request, forwardUri, start);
     var pending = admission.check(request);
-    if (pending == null) {
-      exchange.start();
+    if (pending == null || (pending.isComplete() && pending.succeeded() && pending.result() == null)) {
+      exchange.start(); // admitted at once (the local limiter answers synchronously)
       return;
     }
-    request.pause();
+    if (!pending.isComplete()) {
+      request.pause();
+    }
     pending.onComplete(ar -> {
       Admission.Refusal refusal = ar.succeeded() ? ar.result() : null;
       if (refusal == null) {
