@@ -2,6 +2,7 @@ package dev.vigil;
 
 import dev.vigil.admin.AdminReplies;
 import dev.vigil.admin.AdminRoutes;
+import dev.vigil.admin.MetricsViews;
 import dev.vigil.admin.DashboardAssets;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.Finding;
@@ -12,11 +13,8 @@ import dev.vigil.health.Readiness;
 import dev.vigil.health.UpstreamProbe;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryWatch;
-import dev.vigil.metrics.LatencySummary;
 import dev.vigil.metrics.ProxyStats;
-import dev.vigil.metrics.RequestEntry;
 import dev.vigil.metrics.RequestMetrics;
-import dev.vigil.metrics.SecondBucket;
 import dev.vigil.metrics.Shard;
 import dev.vigil.proxy.ErrorReply;
 import dev.vigil.proxy.ExchangeObserver;
@@ -156,35 +154,7 @@ public final class Sidecar {
   }
 
   private JsonObject proxyJson() {
-    ProxyStats stats = metrics.snapshot();
-    LatencySummary l = stats.window1m();
-    JsonObject classes = new JsonObject();
-    for (int c = 0; c < 5; c++) {
-      classes.put((c + 1) + "xx", stats.statusClasses()[c]);
-    }
-    JsonArray seconds = new JsonArray();
-    List<SecondBucket> last = stats.lastSeconds();
-    for (SecondBucket b : last.subList(Math.max(0, last.size() - 120), last.size())) {
-      seconds.add(new JsonObject().put("t", b.epochSecond()).put("requests", b.requests())
-          .put("errors", b.errors()).put("bytes", b.bytes()));
-    }
-    return new JsonObject()
-        .put("requests_total", stats.requestsTotal())
-        .put("in_flight", runtime == null ? 0 : runtime.inFlight())
-        .put("rps_1m", round2(stats.rps1m()))
-        .put("error_rate_1m", round4(stats.errorRate1m()))
-        .put("latency_ms", latencyJson(l))
-        .put("latency_ms_5m", latencyJson(stats.window5m()))
-        .put("latency_ms_since_start", latencyJson(stats.sinceStart()))
-        .put("status_classes", classes)
-        .put("rejected", new JsonObject(new java.util.LinkedHashMap<>(stats.rejected())))
-        .put("routes", stats.routes())
-        .put("last_seconds", seconds);
-  }
-
-  private static JsonObject latencyJson(LatencySummary l) {
-    return new JsonObject().put("p50", l.p50Ms()).put("p90", l.p90Ms()).put("p99", l.p99Ms())
-        .put("p999", l.p999Ms()).put("max", l.maxMs());
+    return MetricsViews.proxy(metrics.snapshot(), runtime == null ? 0 : runtime.inFlight());
   }
 
   private List<Finding> proxyFindings() {
@@ -200,7 +170,7 @@ public final class Sidecar {
 
   private void requests(io.vertx.core.http.HttpServerRequest req) {
     String param = req.getParam("limit");
-    int limit = 100;
+    int limit = MetricsViews.DEFAULT_REQUESTS_LIMIT;
     if (param != null) {
       try {
         limit = Integer.parseInt(param.trim());
@@ -212,21 +182,7 @@ public final class Sidecar {
         return;
       }
     }
-    JsonArray list = new JsonArray();
-    for (RequestEntry e : metrics.recent(limit)) {
-      list.add(new JsonObject()
-          .put("t", java.time.Instant.ofEpochMilli(e.epochMillis()).toString())
-          .put("method", e.method())
-          .put("path", e.path())
-          .put("route", e.route())
-          .put("status", e.status())
-          .put("latency_ms", e.latencyMs())
-          .put("bytes_in", e.bytesIn())
-          .put("bytes_out", e.bytesOut())
-          .put("request_id", e.requestId())
-          .put("rejected", e.rejected() == null ? null : e.rejected().label()));
-    }
-    AdminReplies.json(req, 200, new JsonObject().put("capacity", metrics.capacity()).put("requests", list));
+    AdminReplies.json(req, 200, MetricsViews.requests(metrics.recent(limit), metrics.capacity()));
   }
 
   private JsonObject memoryJson() {
@@ -405,14 +361,6 @@ public final class Sidecar {
 
   static int eventLoops() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
-  }
-
-  private static double round2(double v) {
-    return Math.round(v * 100) / 100.0;
-  }
-
-  private static double round4(double v) {
-    return Math.round(v * 10000) / 10000.0;
   }
 
   private static double round1(double v) {

@@ -118,6 +118,29 @@ class SidecarHealthTest {
   }
 
   @Test
+  void recentRequestsInTheContractShape() throws Exception {
+    int port = start(Map.of("metrics.requestBuffer", "5"));
+    for (int i = 0; i < 8; i++) {
+      get(port, "/orders/" + i + "?x=" + i);
+    }
+    get(port, "/sidecar/health"); // admin paths are not recorded
+    Answer a = get(port, "/sidecar/requests?limit=50");
+    assertEquals(200, a.status());
+    assertEquals(5, a.body().getInteger("capacity"));
+    var list = a.body().getJsonArray("requests");
+    assertEquals(5, list.size(), "capped at the buffer size");
+    JsonObject newest = list.getJsonObject(0);
+    assertEquals("/orders/7", newest.getString("path"));
+    assertEquals("/orders/{id}", newest.getString("route"));
+    for (String key : List.of("t", "method", "path", "route", "status", "latency_ms", "bytes_in", "bytes_out",
+        "request_id", "rejected")) {
+      assertTrue(newest.containsKey(key), key);
+    }
+    assertEquals(2, get(port, "/sidecar/requests?limit=2").body().getJsonArray("requests").size());
+    assertEquals(400, get(port, "/sidecar/requests?limit=-3").status());
+  }
+
+  @Test
   void upstreamLossIsUnhealthyAndNotReadyButLive() throws Exception {
     int port = start(Map.of());
     awaitHealth(port, a -> a.body().getJsonObject("upstream").getBoolean("reachable"));
