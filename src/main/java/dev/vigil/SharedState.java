@@ -113,7 +113,7 @@ final class SharedState {
     LocalRateLimiter local = new LocalRateLimiter(rl.permitsPerSecond(), rl.burst(), rl.maxKeys(), System::nanoTime,
         registry);
     RateLimiter limiter = store == null ? local
-        : new FallbackRateLimiter(store, new RedisRateLimiter(store, rl.permitsPerSecond(), rl.burst()), local, registry);
+        : new FallbackRateLimiter(store, new RedisRateLimiter(store, config.app().name(), rl.permitsPerSecond(), rl.burst()), local, registry);
     return new RateLimitAdmission(limiter, RateLimitKey.parse(rl.key()));
   }
 

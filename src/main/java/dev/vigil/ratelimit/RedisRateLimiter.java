@@ -33,6 +33,7 @@ public final class RedisRateLimiter implements RateLimiter {
       "return {1, 0, math.floor((now - allowAt) / emission + 1e-9)}"));
 
   private final RedisStore store;
+  private final String namespace;
   private final String emissionMicros;
   private final String burst;
 
@@ -42,6 +43,14 @@ public final class RedisRateLimiter implements RateLimiter {
    * @param burst permits available at once, at least 1
    */
   public RedisRateLimiter(RedisStore store, double permitsPerSecond, long burst) {
+    this(store, null, permitsPerSecond, burst);
+  }
+
+  /**
+   * Like {@link #RedisRateLimiter(RedisStore, double, long)}, with buckets under
+   * {@code rl:<appName>:} so that two apps sharing one Redis never share a client's bucket.
+   */
+  public RedisRateLimiter(RedisStore store, String appName, double permitsPerSecond, long burst) {
     if (!(permitsPerSecond > 0) || Double.isInfinite(permitsPerSecond)) {
       throw new IllegalArgumentException("ratelimit.rate must be positive, got " + permitsPerSecond);
     }
@@ -49,6 +58,7 @@ public final class RedisRateLimiter implements RateLimiter {
       throw new IllegalArgumentException("ratelimit.burst must be at least 1, got " + burst);
     }
     this.store = store;
+    this.namespace = appName == null ? "rl:" : "rl:" + appName + ":";
     this.emissionMicros = Double.toString(1e6 / permitsPerSecond);
     this.burst = Long.toString(burst);
   }
@@ -56,7 +66,7 @@ public final class RedisRateLimiter implements RateLimiter {
   /** @return the decision; fails when Redis is down, times out or answers an error */
   @Override
   public Future<RateDecision> acquire(String key) {
-    return store.eval(GCRA, List.of(store.key("rl:" + key)), List.of(emissionMicros, burst))
+    return store.eval(GCRA, List.of(store.key(namespace + key)), List.of(emissionMicros, burst))
         .map(RedisRateLimiter::toDecision);
   }
 
