@@ -12,11 +12,20 @@ import org.HdrHistogram.SingleWriterRecorder;
  * recording takes no lock and, in steady state, allocates nothing. Readers on other threads merge
  * the shards; each ring slot carries a sequence number so a reader never returns a half-written
  * entry (a per-slot seqlock).
+ *
+ * <p>The ring holds no references to per-request objects: method, path and request id are copied
+ * as bytes into a circular text arena. Holding the request's own strings kept every one of them
+ * alive for thousands of requests, long enough to be promoted to the old generation, which under
+ * load meant longer young pauses and a full collection every few seconds.
  */
 public final class Shard {
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   static final int MAX_PATH = 256;
+  static final int MAX_METHOD = 32;
+  static final int MAX_REQUEST_ID = 128;
+  /** Text arena bytes per ring slot: typical method + path + id need 40-80. */
+  static final int TEXT_PER_SLOT = 128;
   static final int SECONDS = 300;
   private static final int PATH_CACHE = 1024; // direct-mapped: bounded by construction
 
@@ -27,16 +36,23 @@ public final class Shard {
   // Ring buffer of recent requests, overwritten in place.
   private final long[] seq;
   private final long[] time;
-  private final String[] method;
-  private final String[] path;
+  private final long[] textStart;
+  private final short[] methodLength;
+  private final short[] pathLength;
+  private final short[] idLength;
   private final int[] route;
   private final int[] status;
   private final long[] latencyMicros;
   private final long[] bytesIn;
   private final long[] bytesOut;
-  private final String[] requestId;
   private final byte[] cause;
   private long written;
+
+  // Circular text arena: bytes [textReserved - text.length, textReserved) are the newest text.
+  // Each character is stored as one ISO-8859-1 byte, which is what the HTTP decoder made of the wire.
+  private final byte[] text;
+  private long textWritten;
+  private final java.util.concurrent.atomic.AtomicLong textReserved = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
 
   // Path -> route id cache: a repeat path costs one hash and one equals, no allocation.
@@ -61,14 +77,16 @@ public final class Shard {
     this.capacity = capacity;
     seq = new long[capacity];
     time = new long[capacity];
-    method = new String[capacity];
-    path = new String[capacity];
+    textStart = new long[capacity];
+    methodLength = new short[capacity];
+    pathLength = new short[capacity];
+    idLength = new short[capacity];
+    text = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(4096L, (long) capacity * TEXT_PER_SLOT))];
     route = new int[capacity];
     status = new int[capacity];
     latencyMicros = new long[capacity];
     bytesIn = new long[capacity];
     bytesOut = new long[capacity];
-    requestId = new String[capacity];
     cause = new byte[capacity];
     for (int i = 0; i < SECONDS; i++) {
       secondStamp[i] = Long.MIN_VALUE;
@@ -92,14 +110,26 @@ public final class Shard {
     LONGS.setOpaque(seq, slot, -1L); // being written
     VarHandle.storeStoreFence();
     this.time[slot] = now;
-    this.method[slot] = method;
-    this.path[slot] = path.length() > MAX_PATH ? path.substring(0, MAX_PATH) : path;
+    int ml = Math.min(method.length(), MAX_METHOD);
+    int pl = Math.min(path.length(), MAX_PATH);
+    int il = requestId == null ? 0 : Math.min(requestId.length(), MAX_REQUEST_ID);
+    long start = textWritten;
+    // Announce the bytes about to be overwritten before touching them, so a reader copying an
+    // older entry's text can tell that it was torn.
+    textReserved.setOpaque(start + ml + pl + il);
+    VarHandle.storeStoreFence();
+    long at = put(method, ml, start);
+    at = put(path, pl, at);
+    textWritten = put(requestId, il, at);
+    this.textStart[slot] = start;
+    this.methodLength[slot] = (short) ml;
+    this.pathLength[slot] = (short) pl;
+    this.idLength[slot] = (short) il;
     this.route[slot] = routeId;
     this.status[slot] = status;
     this.latencyMicros[slot] = micros;
     this.bytesIn[slot] = bytesIn;
     this.bytesOut[slot] = bytesOut;
-    this.requestId[slot] = requestId;
     this.cause[slot] = (byte) (rejection == null ? -1 : rejection.ordinal());
     LONGS.setRelease(seq, slot, n + 1);
     written = n + 1;
@@ -129,6 +159,23 @@ public final class Shard {
     }
     latency.recordValue(Math.min(micros, LatencyWindows.HIGHEST_MICROS));
     owner.meters().record(routeId, method, statusClass, latencyNanos, rejection);
+  }
+
+  private long put(String s, int length, long at) {
+    int n = text.length;
+    int i = (int) (at % n);
+    for (int k = 0; k < length; k++) {
+      char c = s.charAt(k);
+      text[i] = c <= 0xff ? (byte) c : (byte) '?';
+      if (++i == n) {
+        i = 0;
+      }
+    }
+    return at + length;
+  }
+
+  private String read(byte[] copy, int from, int length) {
+    return new String(copy, from, length, java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
   private int routeOf(String path) {
@@ -169,20 +216,45 @@ public final class Shard {
         continue; // overwritten or being written
       }
       long t = time[slot];
-      String m = method[slot];
-      String p = path[slot];
+      long start = textStart[slot];
+      int ml = methodLength[slot];
+      int pl = pathLength[slot];
+      int il = idLength[slot];
       int r = route[slot];
       int st = status[slot];
       long lat = latencyMicros[slot];
       long in = bytesIn[slot];
       long outBytes = bytesOut[slot];
-      String id = requestId[slot];
       byte c = cause[slot];
+      int total = ml + pl + il;
+      if (start < 0 || total < 0 || total > MAX_METHOD + MAX_PATH + MAX_REQUEST_ID) {
+        continue; // lengths torn by a concurrent rewrite: the seq check below would fail too
+      }
+      byte[] copy = new byte[total];
+      int from = (int) (start % text.length);
+      int firstPart = Math.min(total, text.length - from);
+      System.arraycopy(text, from, copy, 0, firstPart);
+      System.arraycopy(text, 0, copy, firstPart, total - firstPart);
       VarHandle.loadLoadFence();
       if ((long) LONGS.getOpaque(seq, slot) != n) {
         continue;
       }
-      out.add(new RequestEntry(t, m, p, routes.label(r), st, lat / 1000.0, in, outBytes, id,
+      String route = routes.label(r);
+      String m;
+      String p;
+      String id;
+      if (textReserved.getOpaque() - start > text.length) {
+        // Very long paths filled the arena faster than the ring turned: the text of this old
+        // entry is gone, its route and numbers are not.
+        m = "";
+        p = route;
+        id = "";
+      } else {
+        m = read(copy, 0, ml);
+        p = read(copy, ml, pl);
+        id = read(copy, ml + pl, il);
+      }
+      out.add(new RequestEntry(t, m, p, route, st, lat / 1000.0, in, outBytes, id,
           c < 0 ? null : Rejection.values()[c]));
     }
   }

@@ -99,6 +99,46 @@ class RequestMetricsTest {
   }
 
   @Test
+  void textWrapsAroundTheArenaAndOverwrittenTextFallsBackToTheRoute() {
+    RequestMetrics m = metrics(64); // 8 KiB of text: about 20 of these 400-byte entries
+    Shard s = m.shard();
+    for (int i = 0; i < 1000; i++) {
+      String path = "/long/" + i + "/" + "p".repeat(200 + i % 50);
+      s.record("DELETE", path, 200, 1, 0, 0, ("id" + i + "-").repeat(40), null);
+    }
+    List<RequestEntry> recent = m.recent(64);
+    assertEquals(64, recent.size(), "every slot is still listed");
+    for (int k = 0; k < 15; k++) { // the newest entries keep their exact text, across the wrap
+      int i = 999 - k;
+      RequestEntry e = recent.get(k);
+      assertEquals("DELETE", e.method());
+      String path = "/long/" + i + "/" + "p".repeat(200 + i % 50);
+      assertEquals(path.substring(0, Math.min(path.length(), Shard.MAX_PATH)), e.path());
+      assertEquals(("id" + i + "-").repeat(40).substring(0, Shard.MAX_REQUEST_ID), e.requestId());
+    }
+    RequestEntry oldest = recent.get(63);
+    assertEquals(oldest.route(), oldest.path(), "text overwritten: the route stands in for the path");
+    assertEquals("", oldest.requestId());
+  }
+
+  @Test
+  void ringEntriesHoldNoReferenceToTheRequestId() {
+    // (The path may stay referenced by the bounded route table and its cache, by design.)
+    RequestMetrics m = metrics(16);
+    String id = new String("id-held".toCharArray());
+    var idRef = new java.lang.ref.WeakReference<>(id);
+    m.shard().record("GET", "/held", 200, 1, 0, 0, id, null);
+    id = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (idRef.get() != null && System.nanoTime() < deadline) {
+      System.gc();
+    }
+    assertNull(idRef.get(), "the ring must not keep a request's id alive until the slot turns over");
+    assertEquals("/held", m.recent(1).get(0).path());
+    assertEquals("id-held", m.recent(1).get(0).requestId());
+  }
+
+  @Test
   void lastSuccessTracksNon5xxAnswers() {
     RequestMetrics m = metrics(4);
     Shard s = m.shard();
