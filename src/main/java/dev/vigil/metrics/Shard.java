@@ -236,6 +236,8 @@ public final class Shard {
       System.arraycopy(text, from, copy, 0, firstPart);
       System.arraycopy(text, 0, copy, firstPart, total - firstPart);
       VarHandle.loadLoadFence();
+      // Read right after the copy: if no writer had announced bytes over ours by now, the copy is whole.
+      boolean textLost = textReserved.getOpaque() - start > text.length;
       if ((long) LONGS.getOpaque(seq, slot) != n) {
         continue;
       }
@@ -243,7 +245,7 @@ public final class Shard {
       String m;
       String p;
       String id;
-      if (textReserved.getOpaque() - start > text.length) {
+      if (textLost) {
         // Very long paths filled the arena faster than the ring turned: the text of this old
         // entry is gone, its route and numbers are not.
         m = "";

@@ -5,7 +5,6 @@ import io.netty.util.AsciiString;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * full write queue on one side pauses the other. All callbacks run on the request's event loop,
  * so the fields need no synchronization.
  */
-final class Exchange extends Deadlines.Entry {
+final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
 
   private static final AsciiString EXPECT = AsciiString.cached("expect");
   private static final AsciiString HOST = AsciiString.cached("host");
@@ -35,7 +34,7 @@ final class Exchange extends Deadlines.Entry {
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
 
-  private final HttpClient client;
+  private final UpstreamPool pool;
   private final ProxySettings settings;
   private final AtomicInteger inFlight;
   private final ExchangeObserver observer;
@@ -46,15 +45,17 @@ final class Exchange extends Deadlines.Entry {
   private final String requestId;
   private final Deadlines deadlines;
 
+  private UpstreamPool.Conn lease;
   private HttpClientRequest upstream;
+  private boolean requestSent;
   private long bytesIn;
   private boolean closeAfterResponse;
   private boolean finished;
 
-  Exchange(HttpClient client, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
+  Exchange(UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
            Deadlines deadlines, HttpServerRequest request, String forwardUri, long start) {
     this.deadlines = deadlines;
-    this.client = client;
+    this.pool = pool;
     this.settings = settings;
     this.inFlight = inFlight;
     this.observer = observer;
@@ -69,14 +70,23 @@ final class Exchange extends Deadlines.Entry {
     request.pause();
     response.closeHandler(v -> clientGone());
     deadlines.add(this, start + settings.requestTimeoutMs() * 1_000_000L);
-    RequestOptions options = new RequestOptions()
-        .setMethod(request.method())
-        .setHost(settings.upstreamHost())
-        .setPort(settings.upstreamPort())
-        .setSsl(settings.upstreamSsl())
-        .setURI(forwardUri)
-        .setConnectTimeout(settings.connectTimeoutMs());
-    client.request(options).onComplete(this::connected);
+    pool.acquire(this);
+  }
+
+  @Override
+  public void leased(UpstreamPool.Conn conn) {
+    if (finished) {
+      pool.release(conn, true); // timed out or the client left while we waited
+      return;
+    }
+    lease = conn;
+    conn.connection.request(new RequestOptions().setMethod(request.method()).setURI(forwardUri))
+        .onComplete(this::connected);
+  }
+
+  @Override
+  public void leaseFailed(Throwable cause) {
+    upstreamFailed(cause);
   }
 
   private void connected(AsyncResult<HttpClientRequest> ar) {
@@ -86,7 +96,8 @@ final class Exchange extends Deadlines.Entry {
     }
     HttpClientRequest up = ar.result();
     if (finished) {
-      up.reset(); // timed out or the client left while we waited for a pooled connection
+      up.reset(); // timed out or the client left while the request was being created
+      releaseUpstream(false);
       return;
     }
     upstream = up;
@@ -108,6 +119,7 @@ final class Exchange extends Deadlines.Entry {
     request.handler(this::requestChunk);
     request.endHandler(v -> {
       if (!finished) {
+        requestSent = true;
         up.end();
       }
     });
@@ -149,7 +161,7 @@ final class Exchange extends Deadlines.Entry {
       // abort the upstream request so the app never sees a complete request (answer first, so
       // the reset's own failure callback finds the exchange finished).
       fail(413, "request body larger than " + settings.maxBodySize() + " bytes", Rejection.TOO_LARGE);
-      upstream.reset();
+      abandonUpstream();
       return;
     }
     upstream.write(chunk);
@@ -192,17 +204,23 @@ final class Exchange extends Deadlines.Entry {
     response.drainHandler(v -> answer.resume());
     answer.exceptionHandler(t -> {
       // The app broke off mid-body; the head is out, so only a reset tells the client.
+      releaseUpstream(false);
       if (!finished) {
         response.reset();
         finish(502, Rejection.UPSTREAM_ERROR);
       }
     });
-    answer.endHandler(v -> response.end().onComplete(done -> {
-      if (closeAfterResponse) {
-        request.connection().close();
-      }
-      finish(status, null);
-    }));
+    boolean appCloses = closes(answer);
+    answer.endHandler(v -> {
+      // The app's side is done: its connection can serve the next request while ours flushes.
+      releaseUpstream(requestSent && !appCloses);
+      response.end().onComplete(done -> {
+        if (closeAfterResponse) {
+          request.connection().close();
+        }
+        finish(status, null);
+      });
+    });
   }
 
   /** WebSocket (or any HTTP/1.1 upgrade): after the app's 101 the two connections become one TCP pipe. */
@@ -225,6 +243,8 @@ final class Exchange extends Deadlines.Entry {
       response.headers().addAll(answer.headers());
       response.putHeader(REQUEST_ID, requestId);
       NetSocket appSide = answer.netSocket();
+      pool.detach(lease); // the connection is a tunnel now, no longer the pool's
+      lease = null;
       request.resume(); // paused since start(); a paused connection would never read the tunnel's bytes
       request.toNetSocket().onComplete(client -> {
         if (client.failed()) {
@@ -243,6 +263,7 @@ final class Exchange extends Deadlines.Entry {
 
   private void upstreamFailed(Throwable cause) {
     if (finished) {
+      releaseUpstream(false);
       return;
     }
     if (cause instanceof ConnectionPoolTooBusyException) {
@@ -256,9 +277,7 @@ final class Exchange extends Deadlines.Entry {
     } else {
       fail(502, "upstream failed: " + describe(cause), Rejection.UPSTREAM_ERROR);
     }
-    if (upstream != null) {
-      upstream.reset();
-    }
+    abandonUpstream();
   }
 
   @Override
@@ -267,9 +286,7 @@ final class Exchange extends Deadlines.Entry {
       return;
     }
     fail(504, "upstream did not answer within " + settings.requestTimeoutMs() + " ms", Rejection.TIMEOUT);
-    if (upstream != null) {
-      upstream.reset();
-    }
+    abandonUpstream();
   }
 
   private void clientGone() {
@@ -277,9 +294,35 @@ final class Exchange extends Deadlines.Entry {
       return;
     }
     finish(499, null);
+    abandonUpstream(); // free the upstream connection instead of streaming to nobody
+  }
+
+  /** Breaks off the upstream side mid-exchange: its connection cannot be reused. */
+  private void abandonUpstream() {
     if (upstream != null) {
-      upstream.reset(); // free the pooled connection instead of streaming to nobody
+      upstream.reset();
     }
+    if (lease == null) {
+      pool.cancel(this);
+    }
+    releaseUpstream(false);
+  }
+
+  private void releaseUpstream(boolean reusable) {
+    UpstreamPool.Conn conn = lease;
+    if (conn != null) {
+      lease = null;
+      pool.release(conn, reusable);
+    }
+  }
+
+  /** True when the app's answer ends its connection (Connection: close, or HTTP/1.0 without keep-alive). */
+  private static boolean closes(HttpClientResponse answer) {
+    String connection = answer.getHeader(HttpHeaders.CONNECTION);
+    if (answer.version() == HttpVersion.HTTP_1_0) {
+      return connection == null || !HopByHop.namedIn(java.util.List.of(connection), "keep-alive");
+    }
+    return connection != null && HopByHop.namedIn(java.util.List.of(connection), "close");
   }
 
   /** Vigil answers itself; when the request body was not fully read the connection cannot be reused. */

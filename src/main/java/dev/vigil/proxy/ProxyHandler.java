@@ -3,7 +3,6 @@ package dev.vigil.proxy;
 import dev.vigil.metrics.Rejection;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,7 +18,7 @@ import java.util.function.BooleanSupplier;
 final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final UpstreamPool pool;
   private final ProxySettings settings;
   private final AtomicInteger inFlight;
   private final BooleanSupplier overloaded;
@@ -28,10 +27,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   private final AdminEndpoint admin;
   private final Deadlines deadlines = new Deadlines();
 
-  ProxyHandler(Vertx vertx, HttpClient client, ProxySettings settings, AtomicInteger inFlight,
+  ProxyHandler(Vertx vertx, UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight,
                BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin) {
     this.vertx = vertx;
-    this.client = client;
+    this.pool = pool;
     this.settings = settings;
     this.inFlight = inFlight;
     this.overloaded = overloaded;
@@ -102,7 +101,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (query != null) {
       forwardUri = forwardUri + '?' + query;
     }
-    Exchange exchange = new Exchange(client, settings, inFlight, observer, deadlines, request, forwardUri, start);
+    Exchange exchange = new Exchange(pool, settings, inFlight, observer, deadlines, request, forwardUri, start);
     var pending = admission.check(request);
     if (pending == null || (pending.isComplete() && pending.succeeded() && pending.result() == null)) {
       exchange.start(); // admitted at once (the local limiter answers synchronously)

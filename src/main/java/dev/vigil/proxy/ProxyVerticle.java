@@ -6,12 +6,12 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.HttpConnectOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,8 +25,10 @@ public final class ProxyVerticle extends VerticleBase {
   private final ProxyRuntime runtime;
   private final int instances;
   private HttpServer server;
-  private HttpClient client;
+  private HttpClientAgent client;
+  private UpstreamPool upstreamPool;
   private long sweeper = -1;
+  private long evictor = -1;
 
   public ProxyVerticle(VigilConfig config, ProxyRuntime runtime, int instances) {
     this.config = config;
@@ -37,22 +39,24 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var pool = config.upstream().pool();
-    client = vertx.createHttpClient(new HttpClientOptions()
-            .setKeepAlive(true)
-            .setKeepAliveTimeout((int) Math.max(1, pool.idleTimeout().toSeconds()))
-            .setTcpNoDelay(true)
-            .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
-            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-            .setMaxHeaderSize(64 * 1024)
-            .setName("vigil-upstream"),
-        new PoolOptions()
-            .setHttp1MaxSize(share(pool.maxSize()))
-            .setMaxWaitQueueSize(share(pool.waitQueue()))
-            .setMaxLifetime((int) Math.max(1, pool.maxLifetime().toSeconds()))
-            .setMaxLifetimeUnit(TimeUnit.SECONDS));
     ProxySettings settings = ProxySettings.from(config);
+    // Vert.x's own pool is bypassed (see UpstreamPool); the client only dials and frames HTTP/1.1.
+    client = vertx.createHttpClient(new HttpClientOptions()
+        .setKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMs()))
+        .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setMaxHeaderSize(64 * 1024)
+        .setName("vigil-upstream"));
+    upstreamPool = new UpstreamPool(client, new HttpConnectOptions()
+        .setHost(settings.upstreamHost())
+        .setPort(settings.upstreamPort())
+        .setSsl(settings.upstreamSsl()),
+        share(pool.maxSize()), share(pool.waitQueue()), pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis());
+    evictor = upstreamPool.start(vertx);
     ExchangeObserver observer = runtime.newObserver();
-    ProxyHandler handler = new ProxyHandler(vertx, client, settings, runtime.inFlightCounter(),
+    ProxyHandler handler = new ProxyHandler(vertx, upstreamPool, settings, runtime.inFlightCounter(),
         runtime.overloaded(), runtime.admission(), observer, runtime.admin());
     sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
@@ -69,6 +73,8 @@ public final class ProxyVerticle extends VerticleBase {
     long drainMs = config.lifecycle().drainTimeout().toMillis();
     return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> {
       vertx.cancelTimer(sweeper);
+      vertx.cancelTimer(evictor);
+      upstreamPool.close();
       return client.close();
     });
   }

@@ -176,6 +176,12 @@ class RequestMetricsTest {
     long reads = 0;
     while (writers[0].isAlive() || writers[1].isAlive()) {
       for (RequestEntry e : m.recent(256)) {
+        if (e.requestId().isEmpty()) {
+          // The reader was descheduled long enough for the text arena to turn: the text is
+          // reported lost (route for path), never mixed with another request's.
+          assertEquals(e.route(), e.path(), "torn entry");
+          continue;
+        }
         assertEquals(e.path(), e.requestId(), "torn entry");
         int k = Integer.parseInt(e.path().substring(e.path().lastIndexOf('/') + 1));
         assertEquals(200 + (k % 3), e.status(), "torn entry");
