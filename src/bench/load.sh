@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-20s}           # per proxy, before anything is measured
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 RATE=${RATE:-2000}             # fixed-rate run: requests per second in total
@@ -100,11 +101,11 @@ done
 sleep 0.5
 mapfile -t nginx_pids < <(cat "$work/nginx-proxy.pid"; pgrep -P "$(cat "$work/nginx-proxy.pid")")
 
-rss_kib() { # total RSS of the given pids, KiB
+rss_kib() { # total RSS (or with FIELD=VmHWM, peak RSS) of the given pids, KiB
   local total=0
   for p in "$@"; do
     local v
-    v=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    v=$(awk -v f="${FIELD:-VmRSS}:" '$1 == f {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
     total=$((total + ${v:-0}))
   done
   echo "$total"
@@ -131,7 +132,13 @@ wrk_run() { # url pids... -> "requests/s cpu_us_per_request" (CPU of the given p
     END { printf "%s %s\n", rps, (n > 0 && a > b) ? sprintf("%.1f", (a - b) / hz / n * 1e6) : "-" }' <<< "$out"
 }
 
-hey_pcts() { # url -> "p50_ms p99_ms" at a fixed total rate
+paced_pcts() { # url -> "p50_ms p99_ms": evenly spaced requests at a fixed total rate (src/bench/Paced.java)
+  local out
+  out=$(java src/bench/Paced.java "$1" "$RATE" "$RATE_SECONDS" 20)
+  awk '{print $1, $3}' <<< "$out"
+}
+
+hey_pcts() { # url -> "p50_ms p99_ms" at a fixed total rate: hey's 20 workers tick together, so bursts of 20
   local per_worker=$((RATE / 20))
   hey -z "${RATE_SECONDS}s" -c 20 -q "$per_worker" -disable-keepalive=false "$1" > "$work/hey.txt"
   local p50 p99
@@ -140,11 +147,13 @@ hey_pcts() { # url -> "p50_ms p99_ms" at a fixed total rate
   echo "$p50 $p99"
 }
 
-echo "warming up..." >&2
-wrk -t2 -c32 -d5s "http://127.0.0.1:$VIGIL_PORT/" >/dev/null
-wrk -t2 -c32 -d3s "http://127.0.0.1:$NGINX_PORT/" >/dev/null
+# Both proxies get the same warm-up under the same load: the JVM compiles its hot path in the
+# first seconds (C2 competes for the two cores), and a sidecar is measured as it runs for hours.
+echo "warming up for $WARMUP each..." >&2
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$VIGIL_PORT/" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$NGINX_PORT/" >/dev/null
 
-declare -A rps cpu p50 p99 rss
+declare -A rps cpu p50 p99 hp50 hp99 rss peak
 for target in direct vigil nginx; do
   case $target in
     direct) url="http://127.0.0.1:$UPSTREAM_PORT/" ;;
@@ -162,17 +171,23 @@ for target in direct vigil nginx; do
     nginx) rss[$target]=$(rss_kib "${nginx_pids[@]}") ;;
     *) rss[$target]=0 ;;
   esac
-  read -r p50[$target] p99[$target] <<< "$(hey_pcts "$url")"
+  read -r p50[$target] p99[$target] <<< "$(paced_pcts "$url")"
+  read -r hp50[$target] hp99[$target] <<< "$(hey_pcts "$url")"
+  case $target in
+    vigil) peak[$target]=$(FIELD=VmHWM rss_kib "$vigil_pid") ;;
+    nginx) peak[$target]=$(FIELD=VmHWM rss_kib "${nginx_pids[@]}") ;;
+    *) peak[$target]=0 ;;
+  esac
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 
 echo
-echo "| target | requests/s (wrk -t$THREADS -c$CONNECTIONS -d$DURATION) | proxy CPU per request | p50 at $RATE/s | p99 at $RATE/s | proxy RSS after load |"
+echo "| target | requests/s (wrk -t$THREADS -c$CONNECTIONS -d$DURATION) | proxy CPU per request | p50 / p99 paced at $RATE/s | p50 / p99 hey -q at $RATE/s (bursts of 20) | proxy RSS after wrk (peak over the run) |"
 echo "|---|---|---|---|---|---|"
-echo "| app directly | ${rps[direct]} | - | ${p50[direct]} ms | ${p99[direct]} ms | - |"
-echo "| nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') | ${rps[nginx]} | ${cpu[nginx]} µs | ${p50[nginx]} ms | ${p99[nginx]} ms | $(mib "${rss[nginx]}") |"
-echo "| Vigil | ${rps[vigil]} ($(ratio "${rps[vigil]}" "${rps[nginx]}") nginx) | ${cpu[vigil]} µs ($(ratio "${cpu[vigil]}" "${cpu[nginx]}")) | ${p50[vigil]} ms | ${p99[vigil]} ms ($(ratio "${p99[vigil]}" "${p99[nginx]}") nginx) | $(mib "${rss[vigil]}") |"
+echo "| app directly | ${rps[direct]} | - | ${p50[direct]} / ${p99[direct]} ms | ${hp50[direct]} / ${hp99[direct]} ms | - |"
+echo "| nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') | ${rps[nginx]} | ${cpu[nginx]} µs | ${p50[nginx]} / ${p99[nginx]} ms | ${hp50[nginx]} / ${hp99[nginx]} ms | $(mib "${rss[nginx]}") ($(mib "${peak[nginx]}")) |"
+echo "| Vigil | ${rps[vigil]} ($(ratio "${rps[vigil]}" "${rps[nginx]}") nginx) | ${cpu[vigil]} µs ($(ratio "${cpu[vigil]}" "${cpu[nginx]}")) | ${p50[vigil]} / ${p99[vigil]} ms ($(ratio "${p99[vigil]}" "${p99[nginx]}") nginx) | ${hp50[vigil]} / ${hp99[vigil]} ms ($(ratio "${hp99[vigil]}" "${hp99[nginx]}") nginx) | $(mib "${rss[vigil]}") ($(mib "${peak[vigil]}")) |"
 echo
 echo "JVM flags: $JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; $(nproc) cores; $(java -version 2>&1 | head -1)"

@@ -51,6 +51,8 @@ class JvmOptionsTest {
     assertEquals("false", flags.get("UsePerfData"), "no hsperfdata file on a read-only root");
     assertEquals(String.valueOf(128L << 20), flags.get("MaxHeapSize"), "MaxRAMPercentage=50 of 256 MiB");
     assertEquals("512", flags.get("ThreadStackSize"), "-Xss512k");
+    assertEquals(String.valueOf(20L << 20), flags.get("NewSize"), "-Xmn20m");
+    assertEquals(String.valueOf(20L << 20), flags.get("MaxNewSize"), "-Xmn20m");
     for (String option : options()) {
       Matcher xx = Pattern.compile("^-XX:[+-]?(\\w+)").matcher(option);
       if (xx.find()) {
