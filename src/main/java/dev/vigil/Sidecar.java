@@ -81,6 +81,7 @@ public final class Sidecar {
     var m = config.metrics();
     metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
         () -> runtime == null ? 0 : runtime.inFlight());
+    registerUpstreamPoolGauges();
     keepAlive = new KeepAlive(vertx, config.keepalive(), clock, metrics::lastSuccessEpochMillis, registry);
     keepAlive.setLeaderCheck(shared::mayPing);
     if (config.memory().enabled()) {
@@ -357,6 +358,25 @@ public final class Sidecar {
 
   public HealthAggregator health() {
     return health;
+  }
+
+  /** The upstream pools' sizes, summed over event loops (refreshed by each pool's tick, at most 1 s old). */
+  private void registerUpstreamPoolGauges() {
+    if (registry == null) {
+      return;
+    }
+    io.micrometer.core.instrument.Gauge.builder("vigil.upstream.connections", this,
+            s -> s.runtime == null ? 0 : s.runtime.upstreamOpen() - s.runtime.upstreamIdle())
+        .description("Upstream connections by state: active (leased or connecting) or idle in the pool")
+        .tag("state", "active").strongReference(true).register(registry);
+    io.micrometer.core.instrument.Gauge.builder("vigil.upstream.connections", this,
+            s -> s.runtime == null ? 0 : s.runtime.upstreamIdle())
+        .description("Upstream connections by state: active (leased or connecting) or idle in the pool")
+        .tag("state", "idle").strongReference(true).register(registry);
+    io.micrometer.core.instrument.Gauge.builder("vigil.upstream.pending", this,
+            s -> s.runtime == null ? 0 : s.runtime.upstreamWaiting())
+        .description("Requests waiting for an upstream connection (bounded by upstream.pool.waitQueue)")
+        .strongReference(true).register(registry);
   }
 
   static int eventLoops() {

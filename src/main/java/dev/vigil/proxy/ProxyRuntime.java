@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 public final class ProxyRuntime {
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.List<UpstreamPool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Supplier<ExchangeObserver> observers;
   private final AdminEndpoint admin;
   private final BooleanSupplier overloaded;
@@ -28,6 +29,29 @@ public final class ProxyRuntime {
   /** Requests forwarded to the app and not finished yet. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** Upstream connections open in all event loops' pools (idle ones included), as of the last pool tick. */
+  public int upstreamOpen() {
+    return pools.stream().mapToInt(UpstreamPool::publishedOpen).sum();
+  }
+
+  /** Idle upstream connections in all pools, as of the last pool tick. */
+  public int upstreamIdle() {
+    return pools.stream().mapToInt(UpstreamPool::publishedIdle).sum();
+  }
+
+  /** Requests waiting for an upstream connection in all pools, as of the last pool tick. */
+  public int upstreamWaiting() {
+    return pools.stream().mapToInt(UpstreamPool::publishedWaiting).sum();
+  }
+
+  void addPool(UpstreamPool pool) {
+    pools.add(pool);
+  }
+
+  void removePool(UpstreamPool pool) {
+    pools.remove(pool);
   }
 
   AtomicInteger inFlightCounter() {

@@ -55,6 +55,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setSsl(settings.upstreamSsl()),
         share(pool.maxSize()), share(pool.waitQueue()), pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis());
     evictor = upstreamPool.start(vertx);
+    runtime.addPool(upstreamPool);
     ExchangeObserver observer = runtime.newObserver();
     ProxyHandler handler = new ProxyHandler(vertx, upstreamPool, settings, runtime.inFlightCounter(),
         runtime.overloaded(), runtime.admission(), observer, runtime.admin());
@@ -75,6 +76,7 @@ public final class ProxyVerticle extends VerticleBase {
       vertx.cancelTimer(sweeper);
       vertx.cancelTimer(evictor);
       upstreamPool.close();
+      runtime.removePool(upstreamPool);
       return client.close();
     });
   }

@@ -52,6 +52,8 @@ final class UpstreamPool {
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private int open; // connected or connecting, not detached
   private boolean closed;
+  // For gauges read on other threads: refreshed by the periodic tick, never on the request path.
+  private volatile long published;
 
   UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
                long idleTimeoutMs, long maxLifetimeMs) {
@@ -154,7 +156,23 @@ final class UpstreamPool {
     return waiters.size();
   }
 
+  /** Connections open (leased, connecting or idle), as of the last tick; safe from any thread. */
+  int publishedOpen() {
+    return (int) (published >>> 42);
+  }
+
+  /** Idle connections as of the last tick; safe from any thread. */
+  int publishedIdle() {
+    return (int) ((published >>> 21) & 0x1f_ffff);
+  }
+
+  /** Requests waiting for a connection as of the last tick; safe from any thread. */
+  int publishedWaiting() {
+    return (int) (published & 0x1f_ffff);
+  }
+
   void evict(long now) {
+    publish();
     for (Iterator<Conn> it = idle.descendingIterator(); it.hasNext(); ) {
       Conn conn = it.next();
       if (now - conn.idleSinceNanos >= idleTimeoutNanos || !reusable(conn, now)) {
@@ -162,6 +180,11 @@ final class UpstreamPool {
         conn.connection.close();
       }
     }
+  }
+
+  /** One volatile write of all three counts (each well under 2^21: sizes are bounded by the config). */
+  private void publish() {
+    published = ((long) open << 42) | ((long) idle.size() << 21) | waiters.size();
   }
 
   private boolean reusable(Conn conn, long now) {

@@ -49,6 +49,20 @@ class UpstreamPoolTest extends ProxyTestBase {
       }
     }
     assertEquals(1, appConnections.size(), "keep-alive: one upstream connection for 20 sequential requests");
+    // The pool's gauges catch up within a tick (one second).
+    String idle = "vigil_upstream_connections{state=\"idle\"} 1.0";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String metrics = "";
+    while (!metrics.contains(idle) && System.nanoTime() < deadline) {
+      try (RawHttp c = raw()) {
+        metrics = c.send("GET /sidecar/metrics HTTP/1.1\r\nHost: a\r\n\r\n").read().body();
+      }
+      Thread.sleep(50); // test thread, bounded
+    }
+    assertTrue(metrics.contains(idle), "idle gauge in:\n" + metrics.lines()
+        .filter(l -> l.startsWith("vigil_upstream")).toList());
+    assertTrue(metrics.contains("vigil_upstream_connections{state=\"active\"} 0.0"), "no active connection");
+    assertTrue(metrics.contains("vigil_upstream_pending 0.0"), "nobody waiting");
   }
 
   @Test
