@@ -49,7 +49,8 @@ public final class Shard {
   private long written;
 
   // Circular text arena: bytes [textReserved - text.length, textReserved) are the newest text.
-  // Each character is stored as one ISO-8859-1 byte, which is what the HTTP decoder made of the wire.
+  // Each character is stored as one ISO-8859-1 byte, which is what the HTTP decoder made of the wire
+  // (the request line is decoded byte by byte, so no character is above 0xFF).
   private final byte[] text;
   private long textWritten;
   private final java.util.concurrent.atomic.AtomicLong textReserved = new java.util.concurrent.atomic.AtomicLong();
@@ -161,15 +162,14 @@ public final class Shard {
     owner.meters().record(routeId, method, statusClass, latencyNanos, rejection);
   }
 
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): the low byte of each char, an array copy for Latin-1 strings
   private long put(String s, int length, long at) {
     int n = text.length;
     int i = (int) (at % n);
-    for (int k = 0; k < length; k++) {
-      char c = s.charAt(k);
-      text[i] = c <= 0xff ? (byte) c : (byte) '?';
-      if (++i == n) {
-        i = 0;
-      }
+    int first = Math.min(length, n - i);
+    s.getBytes(0, first, text, i);
+    if (first < length) {
+      s.getBytes(first, length, text, 0); // wrapped around the arena's end
     }
     return at + length;
   }
