@@ -48,6 +48,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private UpstreamPool.Conn lease;
   private HttpClientRequest upstream;
   private boolean requestSent;
+  private boolean retried;
   private long bytesIn;
   private boolean closeAfterResponse;
   private boolean finished;
@@ -80,6 +81,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       return;
     }
     lease = conn;
+    conn.leases++;
     conn.connection.request(new RequestOptions().setMethod(request.method()).setURI(forwardUri))
         .onComplete(this::connected);
   }
@@ -106,9 +108,24 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       tunnel(up);
       return;
     }
-    up.exceptionHandler(this::upstreamFailed);
-    up.response().onComplete(this::responded);
+    // Callbacks of an attempt that was retried (see retryable()) are stale: ignore them.
+    up.exceptionHandler(t -> {
+      if (up == upstream) {
+        upstreamFailed(t);
+      }
+    });
+    up.response().onComplete(answer -> {
+      if (up == upstream) {
+        responded(answer);
+      }
+    });
     up.drainHandler(v -> request.resume());
+    if (retried) {
+      // A retry (see retryable()): the request has no body and its end was read the first time.
+      requestSent = true;
+      up.end();
+      return;
+    }
 
     String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (contentLength != null) {
@@ -266,6 +283,17 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       releaseUpstream(false);
       return;
     }
+    if (retryable()) {
+      retried = true;
+      HttpClientRequest failed = upstream;
+      upstream = null; // first, so the reset's own callbacks count as stale
+      if (failed != null) {
+        failed.reset();
+      }
+      releaseUpstream(false);
+      pool.acquire(this);
+      return;
+    }
     if (cause instanceof ConnectionPoolTooBusyException) {
       response.putHeader(HttpHeaders.RETRY_AFTER, "1");
       fail(503, "upstream connection pool is full", Rejection.OVERLOADED);
@@ -295,6 +323,26 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     }
     finish(499, null);
     abandonUpstream(); // free the upstream connection instead of streaming to nobody
+  }
+
+  /**
+   * A reused keep-alive connection can be closed by the app just as Vigil sends on it (the app
+   * restarted, or timed the connection out). When that happens before any answer, a request
+   * without a body and with an idempotent method is sent once more on another connection, as
+   * nginx does; anything else gets its 502.
+   */
+  private boolean retryable() {
+    UpstreamPool.Conn conn = lease;
+    if (retried || conn == null || conn.leases < 2 || response.headWritten() || !request.isEnded()) {
+      return false;
+    }
+    HttpMethod m = request.method();
+    boolean idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS
+        || m == HttpMethod.PUT || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    boolean bodyless = (length == null || length.trim().equals("0"))
+        && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    return idempotent && bodyless && !request.headers().contains(HttpHeaders.UPGRADE);
   }
 
   /** Breaks off the upstream side mid-exchange: its connection cannot be reused. */

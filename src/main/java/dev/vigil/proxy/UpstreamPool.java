@@ -33,6 +33,7 @@ final class UpstreamPool {
     final HttpClientConnection connection;
     final long createdNanos;
     long idleSinceNanos;
+    int leases; // how many exchanges used it: a second one means it came from the idle pool
     boolean closed;
     boolean detached;
 

@@ -166,6 +166,105 @@ class UpstreamPoolTest extends ProxyTestBase {
     assertEquals(5, appConnections.size(), "a connection the app closed is never reused");
   }
 
+  @Test
+  void aReusedConnectionTheAppDropsIsRetriedOnceForABodilessIdempotentRequest() throws Exception {
+    // An app that serves the first request on each connection and drops the connection on the
+    // second one, unanswered: the shape of an app that restarted behind a kept-alive connection.
+    try (DroppingApp dropping = new DroppingApp()) {
+      sidecar = dev.vigil.testing.Vigils.start(vertx, "http://127.0.0.1:" + dropping.port(), Map.of());
+      port = sidecar.proxyPort();
+      try (RawHttp c = raw()) {
+        assertEquals(200, c.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n").read().status());
+        RawHttp.Response second = c.send("GET /two HTTP/1.1\r\nHost: a\r\n\r\n").read();
+        assertEquals(200, second.status(), "retried on a fresh connection: " + second);
+        assertEquals("served /two", second.body());
+      }
+      assertEquals(List.of("/one", "/two", "/two"), dropping.requests(), "the GET reached the app twice");
+      try (RawHttp c = raw()) { // a body is never sent twice: 502
+        assertEquals(200, c.send("GET /three HTTP/1.1\r\nHost: a\r\n\r\n").read().status());
+        RawHttp.Response post = c.send("POST /pay HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi").read();
+        assertJsonError(post, 502);
+      }
+      assertEquals(1, dropping.requests().stream().filter("/pay"::equals).count(), "the POST reached the app once");
+    }
+  }
+
+  /** A raw HTTP/1.1 app: answers the first request of each connection, drops the connection on the next. */
+  private static final class DroppingApp implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress());
+    private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+
+    DroppingApp() throws java.io.IOException {
+      acceptor = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            java.net.Socket socket = server.accept();
+            Thread t = new Thread(() -> serve(socket), "dropping-app-conn");
+            t.setDaemon(true);
+            t.start();
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      }, "dropping-app");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    List<String> requests() {
+      return requests;
+    }
+
+    private void serve(java.net.Socket socket) {
+      try (socket) {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            java.nio.charset.StandardCharsets.ISO_8859_1));
+        var out = socket.getOutputStream();
+        int served = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+          String path = line.split(" ")[1];
+          boolean probe = false;
+          int length = 0;
+          for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+            String lower = h.toLowerCase(java.util.Locale.ROOT);
+            probe |= lower.startsWith("user-agent:") && lower.contains("vigil-probe");
+            if (lower.startsWith("content-length:")) {
+              length = Integer.parseInt(lower.substring(15).trim());
+            }
+          }
+          for (int i = 0; i < length; i++) {
+            in.read();
+          }
+          if (!probe) {
+            requests.add(path);
+            if (served++ > 0) {
+              return; // the second request on this connection: drop it, unanswered
+            }
+          }
+          byte[] body = ("served " + path).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          out.write(body);
+          out.flush();
+        }
+      } catch (java.io.IOException gone) {
+        // the proxy closed the connection
+      }
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+    }
+  }
+
   /** {@code n} GETs at once, each on its own client connection. */
   private List<Future<Integer>> concurrentGets(int n) {
     HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(n));
