@@ -366,7 +366,7 @@ public final class Sidecar {
       return;
     }
     io.micrometer.core.instrument.Gauge.builder("vigil.upstream.connections", this,
-            s -> s.runtime == null ? 0 : s.runtime.upstreamOpen() - s.runtime.upstreamIdle())
+            s -> s.runtime == null ? 0 : s.runtime.upstreamActive())
         .description("Upstream connections by state: active (leased or connecting) or idle in the pool")
         .tag("state", "active").strongReference(true).register(registry);
     io.micrometer.core.instrument.Gauge.builder("vigil.upstream.connections", this,

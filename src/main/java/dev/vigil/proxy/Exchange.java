@@ -339,10 +339,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     HttpMethod m = request.method();
     boolean idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS
         || m == HttpMethod.PUT || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    boolean bodyless = (length == null || length.trim().equals("0"))
-        && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
-    return idempotent && bodyless && !request.headers().contains(HttpHeaders.UPGRADE);
+    return idempotent && !ProxyHandler.hasBody(request) && !request.headers().contains(HttpHeaders.UPGRADE);
   }
 
   /** Breaks off the upstream side mid-exchange: its connection cannot be reused. */
@@ -368,9 +365,9 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private static boolean closes(HttpClientResponse answer) {
     String connection = answer.getHeader(HttpHeaders.CONNECTION);
     if (answer.version() == HttpVersion.HTTP_1_0) {
-      return connection == null || !HopByHop.namedIn(java.util.List.of(connection), "keep-alive");
+      return connection == null || !HopByHop.namedIn(connection, "keep-alive");
     }
-    return connection != null && HopByHop.namedIn(java.util.List.of(connection), "close");
+    return connection != null && HopByHop.namedIn(connection, "close");
   }
 
   /** Vigil answers itself; when the request body was not fully read the connection cannot be reused. */

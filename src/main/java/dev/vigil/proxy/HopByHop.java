@@ -63,25 +63,32 @@ final class HopByHop {
   /** True when {@code name} appears as a token in any {@code Connection} header value. */
   static boolean namedIn(List<String> connectionValues, String name) {
     for (int v = 0; v < connectionValues.size(); v++) {
-      String value = connectionValues.get(v);
-      int start = 0;
-      int len = value.length();
-      while (start < len) {
-        int comma = value.indexOf(',', start);
-        int end = comma < 0 ? len : comma;
-        int s = start;
-        int e = end;
-        while (s < e && value.charAt(s) <= ' ') {
-          s++;
-        }
-        while (e > s && value.charAt(e - 1) <= ' ') {
-          e--;
-        }
-        if (e - s == name.length() && value.regionMatches(true, s, name, 0, name.length())) {
-          return true;
-        }
-        start = end + 1;
+      if (namedIn(connectionValues.get(v), name)) {
+        return true;
       }
+    }
+    return false;
+  }
+
+  /** True when {@code name} appears as a token in one {@code Connection} header value. */
+  static boolean namedIn(String value, String name) {
+    int start = 0;
+    int len = value.length();
+    while (start < len) {
+      int comma = value.indexOf(',', start);
+      int end = comma < 0 ? len : comma;
+      int s = start;
+      int e = end;
+      while (s < e && value.charAt(s) <= ' ') {
+        s++;
+      }
+      while (e > s && value.charAt(e - 1) <= ' ') {
+        e--;
+      }
+      if (e - s == name.length() && value.regionMatches(true, s, name, 0, name.length())) {
+        return true;
+      }
+      start = end + 1;
     }
     return false;
   }

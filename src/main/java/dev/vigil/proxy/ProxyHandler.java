@@ -122,7 +122,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private static boolean hasBody(HttpServerRequest request) {
+  /** True when the request declares a body (a non-zero Content-Length, or Transfer-Encoding). */
+  static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     return (length != null && !length.trim().equals("0")) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
   }

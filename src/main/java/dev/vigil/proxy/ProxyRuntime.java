@@ -31,9 +31,9 @@ public final class ProxyRuntime {
     return inFlight.get();
   }
 
-  /** Upstream connections open in all event loops' pools (idle ones included), as of the last pool tick. */
-  public int upstreamOpen() {
-    return pools.stream().mapToInt(UpstreamPool::publishedOpen).sum();
+  /** Upstream connections leased or connecting in all event loops' pools, as of the last pool tick. */
+  public int upstreamActive() {
+    return pools.stream().mapToInt(UpstreamPool::publishedActive).sum();
   }
 
   /** Idle upstream connections in all pools, as of the last pool tick. */

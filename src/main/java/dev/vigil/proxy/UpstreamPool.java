@@ -145,21 +145,10 @@ final class UpstreamPool {
     }
   }
 
-  int open() {
-    return open;
-  }
-
-  int idle() {
-    return idle.size();
-  }
-
-  int waiting() {
-    return waiters.size();
-  }
-
-  /** Connections open (leased, connecting or idle), as of the last tick; safe from any thread. */
-  int publishedOpen() {
-    return (int) (published >>> 42);
+  /** Connections leased or connecting, as of the last tick; safe from any thread. */
+  int publishedActive() {
+    long counts = published; // one read, so open and idle come from the same tick
+    return (int) (counts >>> 42) - (int) ((counts >>> 21) & 0x1f_ffff);
   }
 
   /** Idle connections as of the last tick; safe from any thread. */
