@@ -76,7 +76,7 @@ public final class RequestMetrics {
     for (Shard s : shards) {
       s.collect(all, max, routes);
     }
-    all.sort(Comparator.comparingLong(RequestEntry::epochMillis).reversed());
+    all.sort(Comparator.comparingLong(RequestEntry::finishedNanos).reversed());
     return all.size() > max ? List.copyOf(all.subList(0, max)) : all;
   }
 

@@ -36,6 +36,8 @@ public final class Shard {
   // Ring buffer of recent requests, overwritten in place.
   private final long[] seq;
   private final long[] time;
+  // Monotonic finish time: orders entries across shards (millisecond stamps tie).
+  private final long[] finishedNanos;
   private final long[] textStart;
   private final short[] methodLength;
   private final short[] pathLength;
@@ -78,6 +80,7 @@ public final class Shard {
     this.capacity = capacity;
     seq = new long[capacity];
     time = new long[capacity];
+    finishedNanos = new long[capacity];
     textStart = new long[capacity];
     methodLength = new short[capacity];
     pathLength = new short[capacity];
@@ -111,6 +114,7 @@ public final class Shard {
     LONGS.setOpaque(seq, slot, -1L); // being written
     VarHandle.storeStoreFence();
     this.time[slot] = now;
+    this.finishedNanos[slot] = System.nanoTime();
     int ml = Math.min(method.length(), MAX_METHOD);
     int pl = Math.min(path.length(), MAX_PATH);
     int il = requestId == null ? 0 : Math.min(requestId.length(), MAX_REQUEST_ID);
@@ -209,13 +213,15 @@ public final class Shard {
   void collect(List<RequestEntry> out, int limit, RouteTable routes) {
     long newest = published.get();
     long oldest = Math.max(1, newest - capacity + 1);
-    for (long n = newest; n >= oldest && out.size() < limit; n--) {
+    int stop = out.size() + limit; // this shard's own newest `limit`: the caller merges the shards
+    for (long n = newest; n >= oldest && out.size() < stop; n--) {
       int slot = (int) ((n - 1) % capacity);
       long before = (long) LONGS.getAcquire(seq, slot);
       if (before != n) {
         continue; // overwritten or being written
       }
       long t = time[slot];
+      long order = finishedNanos[slot];
       long start = textStart[slot];
       int ml = methodLength[slot];
       int pl = pathLength[slot];
@@ -257,7 +263,7 @@ public final class Shard {
         id = read(copy, ml + pl, il);
       }
       out.add(new RequestEntry(t, m, p, route, st, lat / 1000.0, in, outBytes, id,
-          c < 0 ? null : Rejection.values()[c]));
+          c < 0 ? null : Rejection.values()[c], order));
     }
   }
 

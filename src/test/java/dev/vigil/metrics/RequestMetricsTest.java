@@ -92,6 +92,30 @@ class RequestMetricsTest {
   }
 
   @Test
+  void newestFirstAcrossShardsEvenWithinOneMillisecond() throws Exception {
+    // Two event loops, each with its own shard; five sequential requests alternate between them
+    // and all finish in the same wall-clock millisecond.
+    RequestMetrics m = metrics(16);
+    Shard[] loops = new Shard[2];
+    Thread[] owners = new Thread[2];
+    for (int k = 0; k < 2; k++) {
+      int idx = k;
+      owners[k] = new Thread(() -> loops[idx] = m.shard());
+      owners[k].start();
+      owners[k].join();
+    }
+    for (int i = 1; i <= 5; i++) {
+      Shard s = loops[i % 2];
+      int n = i;
+      Thread t = new Thread(() -> s.record("GET", "/seq/" + n, 200, 1, 0, 0, "id" + n, null));
+      t.start();
+      t.join(); // sequential, as a client waiting for each answer
+    }
+    List<String> paths = m.recent(3).stream().map(RequestEntry::path).toList();
+    assertEquals(List.of("/seq/5", "/seq/4", "/seq/3"), paths);
+  }
+
+  @Test
   void longPathsAreTruncatedInTheRing() {
     RequestMetrics m = metrics(4);
     m.shard().record("GET", "/" + "x".repeat(5000), 200, 1, 0, 0, "id", null);
