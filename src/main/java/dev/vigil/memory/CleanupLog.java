@@ -14,8 +14,9 @@ import java.util.List;
  *
  * <p>Rules: entering {@code warning} or {@code critical} makes an automatic cleanup due; it runs on
  * that sample or, when inside the cooldown, on the first sample after the cooldown if the state is
- * still {@code warning} or worse; returning to {@code ok}/{@code unknown} cancels it. Manual
- * cleanups also start the cooldown. One call at a time. "Freed" is measured by the first sample
+ * still {@code warning} or worse; returning to {@code ok}/{@code unknown} cancels it. Memory that
+ * stays at {@code warning} or worse gets another call once per cooldown (what a periodic cleanup in
+ * the app would do). Manual cleanups also start the cooldown. One call at a time. "Freed" is measured by the first sample
  * of a poll that started after the call answered.
  */
 final class CleanupLog {
@@ -23,6 +24,7 @@ final class CleanupLog {
   private final Duration cooldown;
   private final Deque<CleanupRecord> records = new ArrayDeque<>();
   private boolean due;
+  private boolean elevated;
   private boolean inFlight;
   private Instant lastAt;
   private CleanupRecord awaitingFreed;
@@ -34,6 +36,7 @@ final class CleanupLog {
 
   /** Notes a state change; entering warning/critical makes a cleanup due. */
   void stateChanged(MemoryState before, MemoryState after) {
+    elevated = after.atLeast(MemoryState.WARNING);
     if (after.atLeast(MemoryState.WARNING) && after.ordinal() > before.ordinal()) {
       due = true;
     } else if (!after.atLeast(MemoryState.WARNING)) {
@@ -43,7 +46,7 @@ final class CleanupLog {
 
   /** True (and no longer due) when an automatic cleanup should start now. */
   boolean takeAutomatic(Instant now) {
-    if (due && !inFlight && (lastAt == null || !now.isBefore(lastAt.plus(cooldown)))) {
+    if ((due || elevated) && !inFlight && (lastAt == null || !now.isBefore(lastAt.plus(cooldown)))) {
       due = false;
       return true;
     }
@@ -87,6 +90,7 @@ final class CleanupLog {
   /** Forgets a due automatic cleanup (the data went stale). */
   void cancelDue() {
     due = false;
+    elevated = false;
   }
 
   JsonArray toJson() {

@@ -236,6 +236,28 @@ class MemoryWatchTest {
   }
 
   @Test
+  void memoryStillHighAfterACleanupGetsAnotherCallOncePerCooldown(Vertx vertx) throws Exception {
+    FakeClock clock = new FakeClock(T0);
+    List<Instant> posts = new CopyOnWriteArrayList<>();
+    TestApp app = app(vertx);
+    controlled(app, clock, () -> 900.0); // a real leak: the cleanup frees nothing
+    app.route("/cleanup", req -> {
+      posts.add(clock.instant());
+      req.response().end("{\"freed\":false}");
+    });
+    Duration cooldown = Duration.ofMinutes(10);
+    MemoryWatch w = watch(vertx, fast(app.url("/mem")).withActions(app.url("/cleanup"), cooldown, false), clock, null);
+
+    await(() -> posts.size() >= 3, w, "a call per cooldown while memory stays in warning");
+    assertEquals("warning", w.state());
+    for (int i = 1; i < posts.size(); i++) {
+      Duration gap = Duration.between(posts.get(i - 1), posts.get(i));
+      assertTrue(gap.compareTo(cooldown) >= 0, "calls " + posts + " must be at least 10 min apart");
+      assertTrue(gap.compareTo(cooldown.plus(STEP)) <= 0, "and come on the first sample after the cooldown: " + posts);
+    }
+  }
+
+  @Test
   void manualCleanupReturnsRecordAndFailsClearlyWithoutUrl(Vertx vertx) throws Exception {
     AtomicInteger posts = new AtomicInteger();
     TestApp app = app(vertx).fixed("/m", "application/json", "{\"rss_mb\":100}")
