@@ -1,5 +1,6 @@
 package dev.vigil.keepalive;
 
+import dev.vigil.net.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -8,12 +9,9 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Sends one GET to the keep-alive target, bounded by the timeout; never fails its future. */
 final class Pinger {
@@ -70,15 +68,8 @@ final class Pinger {
     return client.close();
   }
 
-  /** A short lower-case reason for the issue sentence, without stack-trace noise. */
+  /** A short lower-case reason for the issue sentence; the raw error goes to the log. */
   private String describe(Throwable err) {
-    if (err instanceof TimeoutException || err.getClass().getSimpleName().contains("Timeout")) {
-      return "timed out after " + Durations.format(Duration.ofMillis(timeoutMs));
-    }
-    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
-    if (err instanceof ConnectException && message.toLowerCase(Locale.ROOT).contains("refused")) {
-      return "connection refused";
-    }
-    return message.length() > 200 ? message.substring(0, 200) : message;
+    return TransportErrors.plainAndLog("keep-alive ping", err, Duration.ofMillis(timeoutMs));
   }
 }

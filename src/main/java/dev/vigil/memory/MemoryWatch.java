@@ -1,5 +1,6 @@
 package dev.vigil.memory;
 
+import dev.vigil.net.TransportErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -8,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -395,8 +395,7 @@ public final class MemoryWatch {
     if (err instanceof HttpFetcher.BodyTooLargeException) {
       return "memory endpoint " + url + " answered more than " + HttpFetcher.MAX_BODY + " bytes; " + MemoryParser.EXPECTED;
     }
-    String why = err instanceof ConnectException ? "connection refused"
-        : err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    String why = TransportErrors.plainAndLog("memory poll", err, opts.pollTimeout());
     return "memory endpoint " + url + " is unreachable (" + why + "); " + MemoryParser.EXPECTED;
   }
 
@@ -419,8 +418,7 @@ public final class MemoryWatch {
             a.status() >= 200 && a.status() <= 299 ? null : "cleanup endpoint " + target + " answered HTTP " + a.status(),
             rssBefore, null))
         .otherwise(err -> new CleanupRecord(at, trigger, null, "cleanup endpoint " + target + " failed: "
-            + (err instanceof TimeoutException ? "no answer within " + timeout + " ms"
-            : err instanceof ConnectException ? "connection refused" : String.valueOf(err.getMessage())),
+            + TransportErrors.plainAndLog("memory cleanup", err, java.time.Duration.ofMillis(timeout)),
             rssBefore, null))
         .map(rec -> {
           synchronized (lock) {

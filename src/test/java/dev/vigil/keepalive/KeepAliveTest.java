@@ -275,7 +275,7 @@ class KeepAliveTest {
     waitUntil(vertx, "a timeout", () -> keepAlive.snapshot().consecutiveFailures() >= 1);
     KeepAliveSnapshot s = keepAlive.snapshot();
     assertEquals(PingResult.FAILED, s.lastResult());
-    assertEquals("timed out after 200ms", s.lastError());
+    assertEquals("timed out after 200 ms", s.lastError());
     assertTrue(s.lastLatencyMs() >= 190, "latency " + s.lastLatencyMs());
     await(keepAlive.stop());
     // Never more than one ping in flight: every request the server saw was completed (timed out)
