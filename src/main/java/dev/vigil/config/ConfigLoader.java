@@ -3,7 +3,6 @@ package dev.vigil.config;
 import dev.vigil.config.Setting.Kind;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
-import dev.vigil.ratelimit.Rate;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;

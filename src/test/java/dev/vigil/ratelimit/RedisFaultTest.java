@@ -92,8 +92,7 @@ class RedisFaultTest {
 
   private static long connectedClients(RedisStore store) {
     try {
-      String info = await(store.send(io.vertx.redis.client.Request.cmd(
-          io.vertx.redis.client.Command.INFO).arg("clients"))).toString();
+      String info = await(store.send("INFO", "clients")).toString();
       for (String line : info.split("\r?\n")) {
         if (line.startsWith("connected_clients:")) {
           return Long.parseLong(line.substring("connected_clients:".length()).trim());

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class SharedRateLimitTest {
   private static final double ONE_PER_MINUTE = 1.0 / 60;
+  private static final int MAX_KEYS = 1_000;
   private RedisServerProcess server;
 
   @BeforeEach
@@ -59,10 +60,10 @@ class SharedRateLimitTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RedisStore storeA = connectedStore(vertx, server, null);
     RedisStore storeB = connectedStore(vertx, server, null);
-    RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, storeA, registry);
-    RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, storeB, registry);
+    RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeA, registry);
+    RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeB, registry);
     assertTrue(a instanceof FallbackRateLimiter);
-    assertTrue(RateLimiter.create(ONE_PER_MINUTE, 5, null, null) instanceof LocalRateLimiter);
+    assertTrue(RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", null, null) instanceof LocalRateLimiter);
     int allowed = 0;
     for (int i = 0; i < 20; i++) {
       allowed += await((i % 2 == 0 ? a : b).acquire("k")).allowed() ? 1 : 0;
@@ -95,7 +96,7 @@ class SharedRateLimitTest {
     RedisStore store = connectedStore(vertx, server, null);
     RateLimiter limiter = new RedisRateLimiter(store, 100, 10);
     assertTrue(await(limiter.acquire("s")).allowed());
-    await(store.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("FLUSH")));
+    await(store.send("SCRIPT", "FLUSH"));
     assertTrue(await(limiter.acquire("s")).allowed(), "NOSCRIPT falls back to EVAL");
     assertTrue(store.connected(), "an error reply does not trip the circuit");
   }

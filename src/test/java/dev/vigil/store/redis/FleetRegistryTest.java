@@ -78,8 +78,7 @@ class FleetRegistryTest {
     assertEquals("healthy", await(stays.fleet()).getString("status"));
     // The next publish prunes the expired entry from the hash too.
     await(stays.publish(health("healthy")));
-    assertEquals(1L, await(store.send(io.vertx.redis.client.Request.cmd(
-        io.vertx.redis.client.Command.HLEN).arg(store.key("fleet:shop")))).toLong());
+    assertEquals(1L, await(store.send("HLEN", store.key("fleet:shop"))).toLong());
   }
 
   @Test
