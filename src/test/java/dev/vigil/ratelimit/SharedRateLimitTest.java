@@ -7,36 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.store.redis.RedisStore;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two Vigil replicas, each with its own connection, share one limit through one redis-server. */
 @ExtendWith(VertxExtension.class)
 class SharedRateLimitTest {
   private static final double ONE_PER_MINUTE = 1.0 / 60;
   private static final int MAX_KEYS = 1_000;
-  private RedisServerProcess server;
-
-  @BeforeEach
-  void startRedis() throws Exception {
-    server = RedisServerProcess.start();
-  }
-
-  @AfterEach
-  void stopRedis() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void twoReplicasShareOneBurst(Vertx vertx) throws Exception {
-    RateLimiter a = new RedisRateLimiter(connectedStore(vertx, server, null), ONE_PER_MINUTE, 10);
-    RateLimiter b = new RedisRateLimiter(connectedStore(vertx, server, null), ONE_PER_MINUTE, 10);
+    RateLimiter a = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), ONE_PER_MINUTE, 10);
+    RateLimiter b = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), ONE_PER_MINUTE, 10);
     int allowed = 0;
     long lastRemaining = Long.MAX_VALUE;
     for (int i = 0; i < 40; i++) {
@@ -58,8 +49,8 @@ class SharedRateLimitTest {
   @Test
   void fallbackLimitersUseRedisWhileConnected(Vertx vertx) throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RedisStore storeA = connectedStore(vertx, server, null);
-    RedisStore storeB = connectedStore(vertx, server, null);
+    RedisStore storeA = connectedStore(vertx, redis.server(), null);
+    RedisStore storeB = connectedStore(vertx, redis.server(), null);
     RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeA, registry);
     RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeB, registry);
     assertTrue(a instanceof FallbackRateLimiter);
@@ -77,7 +68,7 @@ class SharedRateLimitTest {
 
   @Test
   void refillsAtTheConfiguredRate(Vertx vertx) throws Exception {
-    RateLimiter limiter = new RedisRateLimiter(connectedStore(vertx, server, null), 20, 1);
+    RateLimiter limiter = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), 20, 1);
     assertTrue(await(limiter.acquire("r")).allowed());
     RateDecision denied = await(limiter.acquire("r"));
     assertFalse(denied.allowed());
@@ -93,7 +84,7 @@ class SharedRateLimitTest {
 
   @Test
   void scriptIsReloadedAfterScriptFlush(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, null);
+    RedisStore store = connectedStore(vertx, redis.server(), null);
     RateLimiter limiter = new RedisRateLimiter(store, 100, 10);
     assertTrue(await(limiter.acquire("s")).allowed());
     await(store.send("SCRIPT", "FLUSH"));

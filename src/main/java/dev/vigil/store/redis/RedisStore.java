@@ -356,9 +356,14 @@ public final class RedisStore {
     LOG.log(System.Logger.Level.INFO, "Redis at {0} connected; shared state in use", safeUrl);
   }
 
-  private static void forceClose(RedisConnection conn) {
-    // close() on a pooled connection only returns it to the pool; a connection that timed out
-    // must lose its socket, so reach for the underlying one.
+  /**
+   * Closes a connection's socket, not just its lease. This is the one reach into the Redis
+   * client's internals ({@code io.vertx.redis.client.impl.PooledRedisConnection}): {@code close()}
+   * on a pooled connection only returns it to the pool, and a connection that timed out may still
+   * deliver stale replies, so it must lose its socket. {@code RedisInternalsTest} fails loudly if a
+   * Vert.x upgrade renames the class or changes what {@code actual().forceClose()} does.
+   */
+  static void forceClose(RedisConnection conn) {
     if (conn instanceof PooledRedisConnection pooled) {
       pooled.actual().forceClose();
     } else {
