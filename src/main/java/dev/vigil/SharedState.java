@@ -3,12 +3,9 @@ package dev.vigil;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.Finding;
 import dev.vigil.proxy.Admission;
-import dev.vigil.ratelimit.FallbackRateLimiter;
-import dev.vigil.ratelimit.LocalRateLimiter;
 import dev.vigil.ratelimit.RateLimitAdmission;
 import dev.vigil.ratelimit.RateLimitKey;
 import dev.vigil.ratelimit.RateLimiter;
-import dev.vigil.ratelimit.RedisRateLimiter;
 import dev.vigil.store.redis.FleetRegistry;
 import dev.vigil.store.redis.LeaderLock;
 import dev.vigil.store.redis.MemoryHistoryStore;
@@ -35,31 +32,42 @@ final class SharedState {
   static final Duration TTL = Duration.ofSeconds(30);
   static final long RENEW_EVERY_MS = 10_000;
 
+  private final Vertx vertx;
   private final VigilConfig config;
   private final MeterRegistry registry;
-  private RedisStore store;
-  private LeaderLock leader;
-  private FleetRegistry fleet;
-  private MemoryHistoryStore memoryHistory;
+  /** These four are null without {@code redis.url}. */
+  private final RedisStore store;
+  private final LeaderLock leader;
+  private final FleetRegistry fleet;
+  private final MemoryHistoryStore memoryHistory;
   private long timer = -1;
 
-  SharedState(VigilConfig config, MeterRegistry registry) {
+  /** Builds the Redis store and what uses it when {@code redis.url} is set; connects nothing yet. */
+  SharedState(Vertx vertx, VigilConfig config, MeterRegistry registry) {
+    this.vertx = vertx;
     this.config = config;
     this.registry = registry;
-  }
-
-  /** Connects when Redis is configured; never fails start-up because Redis is down. */
-  Future<Void> start(Vertx vertx, Supplier<JsonObject> healthReport) {
     var redis = config.redis();
     if (!redis.enabled()) {
-      return Future.succeededFuture();
+      store = null;
+      leader = null;
+      fleet = null;
+      memoryHistory = null;
+      return;
     }
     store = new RedisStore(vertx, redis.url().toString(), redis.timeout(), redis.keyPrefix(), registry);
     leader = new LeaderLock(store, config.app().name(), config.app().instance(), TTL);
     fleet = new FleetRegistry(store, config.app().name(), config.app().instance(), TTL);
     // Per instance: replicas watch different processes, and a restarted sidecar keeps its pod name.
     memoryHistory = new MemoryHistoryStore(store, config.app().name() + ":" + config.app().instance(),
-        config.memory().watch() == null ? 720 : config.memory().watch().history());
+        config.memory().watch().history());
+  }
+
+  /** Connects when Redis is configured; never fails start-up because Redis is down. */
+  Future<Void> start(Supplier<JsonObject> healthReport) {
+    if (store == null) {
+      return Future.succeededFuture();
+    }
     return store.start().onSuccess(v -> {
       renew(healthReport);
       timer = vertx.setPeriodic(RENEW_EVERY_MS, id -> renew(healthReport));
@@ -93,7 +101,7 @@ final class SharedState {
     }
   }
 
-  Future<Void> stop(Vertx vertx) {
+  Future<Void> stop() {
     if (store == null) {
       return Future.succeededFuture();
     }
@@ -110,10 +118,8 @@ final class SharedState {
     if (!rl.enabled()) {
       return Admission.ALLOW_ALL;
     }
-    LocalRateLimiter local = new LocalRateLimiter(rl.permitsPerSecond(), rl.burst(), rl.maxKeys(), System::nanoTime,
-        registry);
-    RateLimiter limiter = store == null ? local
-        : new FallbackRateLimiter(store, new RedisRateLimiter(store, config.app().name(), rl.permitsPerSecond(), rl.burst()), local, registry);
+    RateLimiter limiter = RateLimiter.create(rl.permitsPerSecond(), rl.burst(), rl.maxKeys(), config.app().name(),
+        store, registry);
     return new RateLimitAdmission(limiter, RateLimitKey.parse(rl.key()));
   }
 

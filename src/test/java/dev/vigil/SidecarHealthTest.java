@@ -156,6 +156,50 @@ class SidecarHealthTest {
   }
 
   @Test
+  void upstreamErrorsAreSaidInPlainWords() throws Exception {
+    int port = start(Map.of());
+    healthStatus.set(503);
+    Answer a = awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error")));
+    assertTrue(hasIssue(a, "does not answer its health check"), a.body().encodePrettily());
+  }
+
+  @Test
+  void aRefusedConnectionIsSaidInPlainWords() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      deadPort = s.getLocalPort(); // closed again: connecting is refused
+    }
+    int port = start(Map.of("upstream.url", "http://127.0.0.1:" + deadPort));
+    Answer a = awaitHealth(port,
+        x -> "connection refused".equals(x.body().getJsonObject("upstream").getString("last_error")));
+    assertTrue(a.body().getJsonArray("issues").stream().noneMatch(s -> s.toString().contains("finishConnect")),
+        a.body().encodePrettily());
+  }
+
+  @Test
+  void sidecarRssFollowsProcWithinASecondOrTwo() throws Exception {
+    int port = start(Map.of());
+    byte[][] ballast = new byte[48][];
+    for (int i = 0; i < ballast.length; i++) {
+      ballast[i] = new byte[1 << 20];
+      java.util.Arrays.fill(ballast[i], (byte) 1); // touched, so it is resident
+    }
+    double procNow = procRssMiB();
+    Answer a = awaitHealth(port, x -> x.body().getJsonObject("sidecar").getDouble("rss_mib", 0.0) >= procNow - 8);
+    assertTrue(a.body().getJsonObject("sidecar").getDouble("rss_mib") > 0);
+    assertEquals(48, ballast.length); // keeps the ballast reachable until here
+  }
+
+  private static double procRssMiB() throws Exception {
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    }
+    throw new AssertionError("no VmRSS");
+  }
+
+  @Test
   void memoryCriticalIsUnhealthyAndUnreadyThenRecovers() throws Exception {
     rssMb = 500; // 97.7% of 512 MiB
     int port = start(Map.of("memory.unreadyWhenCritical", "true"));

@@ -13,18 +13,12 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Vigil's own paths under the admin prefix (default {@code /sidecar/}):
- * <ul>
- *   <li>{@code GET health} aggregated health, 200 or 503;</li>
- *   <li>{@code GET health/live} liveness, {@code GET health/ready} readiness;</li>
- *   <li>{@code GET metrics} Prometheus text; {@code GET memory}; {@code GET requests?limit=N};</li>
- *   <li>{@code GET /} the dashboard and {@code GET assets/*} its files;</li>
- *   <li>{@code POST memory/cleanup} asks the app to free memory.</li>
- * </ul>
- * Routes match the normalized path, so no spelling of a path reaches a route around its checks.
- * Mutating routes need {@code Authorization: Bearer <admin.token>} (compared in constant time);
- * without a configured token they do not exist (404), and with a separate admin listener they are
- * served only there.
+ * The route table behind the admin surface (the endpoints themselves are listed in
+ * {@link AdminApi}). Routes match the normalized path, so no spelling of a path reaches a route
+ * around its checks. A known path with another method gets 405 and {@code Allow}. Mutating routes
+ * need {@code Authorization: Bearer <admin.token>} (compared in constant time); without a
+ * configured token they do not exist (404), and with a separate admin listener they are served
+ * only there.
  */
 public final class AdminRoutes implements AdminEndpoint {
 

@@ -3,7 +3,6 @@ package dev.vigil.config;
 import dev.vigil.config.Setting.Kind;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
-import dev.vigil.ratelimit.Rate;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -218,29 +217,51 @@ public final class ConfigLoader {
     return String.valueOf(v).trim();
   }
 
-  private Integer integer(String key) {
+  /** Parses a value; throws IllegalArgumentException (or another RuntimeException) when it does not parse. */
+  @FunctionalInterface
+  private interface Parser<T> {
+    T parse(String text);
+  }
+
+  /**
+   * The one reader behind every number, duration and size: parse, check the bound, and on failure
+   * record one problem naming the key, the value, its source and what is allowed. Returns null
+   * for an unset value and {@code onError} for a bad one.
+   *
+   * @param asNumber the value as a double for the bound check
+   * @param unit how bounds are rendered in the message ({@code "ms"}, {@code "bytes"} or null)
+   */
+  private <T> T bounded(String key, Parser<T> parser, java.util.function.ToDoubleFunction<T> asNumber, String unit,
+                        T onError) {
     Object v = raw.get(key);
     Setting s = setting(key);
     if (isNull(v)) {
       return null;
     }
-    long n;
+    T parsed;
     try {
-      n = v instanceof Number num && !(v instanceof Double) ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      bad(key, v, s.kind(), range(s, null));
-      return null;
+      parsed = parser.parse(String.valueOf(v));
+    } catch (RuntimeException e) {
+      bad(key, v, s.kind(), range(s, unit));
+      return onError;
     }
-    if (n < s.min() || n > s.max()) {
-      bad(key, v, s.kind(), range(s, null));
-      return null;
+    double n = asNumber.applyAsDouble(parsed);
+    if (Double.isNaN(n) || n < s.min() || n > s.max()) {
+      bad(key, v, s.kind(), range(s, unit));
+      return onError;
     }
-    return (int) n;
+    return parsed;
   }
 
-  private int intOr(String key, int fallback) {
+  private Integer integer(String key) {
+    Long n = bounded(key, text -> Long.parseLong(text.trim()), Long::doubleValue, null, null);
+    return n == null ? null : n.intValue();
+  }
+
+  /** An integer whose unset value means its default ({@link Settings} is the one home of defaults). */
+  private int intOrDefault(String key) {
     Integer v = integer(key);
-    return v != null ? v : fallback;
+    return v != null ? v : ((Number) setting(key).defaultValue()).intValue();
   }
 
   private boolean bool(String key) {
@@ -257,58 +278,26 @@ public final class ConfigLoader {
   }
 
   private Duration duration(String key) {
-    Object v = raw.get(key);
-    Setting s = setting(key);
-    if (isNull(v)) {
-      return null;
-    }
-    Duration d;
-    try {
-      d = Units.parseDuration(String.valueOf(v));
-    } catch (RuntimeException e) {
-      bad(key, v, s.kind(), range(s, "ms"));
-      return Duration.ofSeconds(1);
-    }
-    if (d.toMillis() < s.min() || d.toMillis() > s.max()) {
-      bad(key, v, s.kind(), range(s, "ms"));
-      return Duration.ofSeconds(1);
-    }
-    return d;
+    return bounded(key, Units::parseDuration, d -> d.toMillis(), "ms", Duration.ofSeconds(1));
   }
 
   private Long size(String key) {
-    Object v = raw.get(key);
-    Setting s = setting(key);
-    if (isNull(v)) {
-      return null;
-    }
-    long bytes;
-    try {
-      bytes = Units.parseSize(String.valueOf(v));
-    } catch (RuntimeException e) {
-      bad(key, v, s.kind(), range(s, "bytes"));
-      return null;
-    }
-    if (bytes < s.min() || bytes > s.max()) {
-      bad(key, v, s.kind(), range(s, "bytes"));
-      return null;
-    }
-    return bytes;
+    return bounded(key, Units::parseSize, Long::doubleValue, "bytes", null);
+  }
+
+  /** A size whose unset value means its default. */
+  private long sizeOrDefault(String key) {
+    Long v = size(key);
+    return v != null ? v : Units.parseSize(String.valueOf(setting(key).defaultValue()));
   }
 
   private double decimal(String key, boolean fraction) {
-    Object v = raw.get(key);
-    Setting s = setting(key);
-    double d;
-    try {
-      d = fraction ? Units.parseFraction(String.valueOf(v)) : Double.parseDouble(String.valueOf(v).trim().replace("%", ""));
-    } catch (RuntimeException e) {
-      bad(key, v, s.kind(), range(s, null));
-      return s.min();
-    }
-    if (Double.isNaN(d) || d < s.min() || d > s.max()) {
-      bad(key, v, s.kind(), range(s, null));
-      return s.min();
+    Parser<Double> parser = fraction ? Units::parseFraction : text -> Double.parseDouble(text.trim().replace("%", ""));
+    Double d = bounded(key, parser, Double::doubleValue, null, setting(key).min());
+    if (d == null) {
+      // Unset where a number is required: reported like a bad value, as before.
+      bad(key, raw.get(key), setting(key).kind(), range(setting(key), null));
+      return setting(key).min();
     }
     return d;
   }
@@ -486,7 +475,7 @@ public final class ConfigLoader {
   }
 
   private VigilConfig build() {
-    var listen = new VigilConfig.Listen(host("listen.host"), intOr("listen.port", 8080));
+    var listen = new VigilConfig.Listen(host("listen.host"), intOrDefault("listen.port"));
 
     URI upstreamUrl = url("upstream.url", false);
     if (upstreamUrl == null && problems.stream().noneMatch(p -> p.startsWith("upstream.url"))) {
@@ -502,17 +491,14 @@ public final class ConfigLoader {
         upstreamUrl,
         duration("upstream.connectTimeout"),
         bool("upstream.rewriteHost"),
-        new VigilConfig.Pool(intOr("upstream.pool.maxSize", 20), intOr("upstream.pool.waitQueue", 256),
+        new VigilConfig.Pool(intOrDefault("upstream.pool.maxSize"), intOrDefault("upstream.pool.waitQueue"),
             duration("upstream.pool.idleTimeout"), duration("upstream.pool.maxLifetime")),
         new VigilConfig.HealthCheck(path("upstream.health.path", false), duration("upstream.health.interval"),
-            duration("upstream.health.timeout"), intOr("upstream.health.unhealthyAfter", 3)));
+            duration("upstream.health.timeout"), intOrDefault("upstream.health.unhealthyAfter")));
 
-    Long maxBody = size("proxy.maxBodySize");
-    Long maxHeader = size("proxy.maxHeaderSize");
-    var proxy = new VigilConfig.Proxy(maxBody == null ? 10L << 20 : maxBody,
-        maxHeader == null ? 16 << 10 : maxHeader.intValue(),
+    var proxy = new VigilConfig.Proxy(sizeOrDefault("proxy.maxBodySize"), (int) sizeOrDefault("proxy.maxHeaderSize"),
         duration("proxy.headerTimeout"), duration("proxy.requestTimeout"), duration("proxy.idleTimeout"),
-        intOr("proxy.maxInFlight", 512));
+        intOrDefault("proxy.maxInFlight"));
 
     String token = str("admin.token");
     if (token != null && token.length() < 16) {
@@ -523,7 +509,7 @@ public final class ConfigLoader {
       bad("admin.port", admin.port(), Kind.INT, "a port different from listen.port (" + listen.port() + ")");
     }
 
-    var metrics = new VigilConfig.Metrics(bool("metrics.enabled"), intOr("metrics.requestBuffer", 4096), intOr("metrics.maxRoutes", 100),
+    var metrics = new VigilConfig.Metrics(bool("metrics.enabled"), intOrDefault("metrics.requestBuffer"), intOrDefault("metrics.maxRoutes"),
         stringList("metrics.routePatterns"), bool("metrics.vertxHttpMeters"));
 
     URI pollUrl = url("memory.poll.url", false);
@@ -532,7 +518,7 @@ public final class ConfigLoader {
     Duration pollTimeout = duration("memory.poll.timeout");
     String rssPointer = pointer("memory.poll.rssPointer");
     String rssUnit = memoryUnit("memory.poll.rssUnit");
-    int history = intOr("memory.history", 720);
+    int history = intOrDefault("memory.history");
     Long limit = size("memory.limit");
     Duration trendWindow = duration("memory.trend.window");
     double warnPercent = decimal("memory.warnPercent", false);
@@ -560,7 +546,7 @@ public final class ConfigLoader {
 
     URI target = url("keepalive.target", false);
     var keepalive = new KeepAliveOptions(bool("keepalive.enabled"),
-        target != null ? target : upstream.resolve("/api/health"),
+        target != null ? target : upstream.resolve(KeepAliveOptions.DEFAULT_TARGET_PATH),
         zone("keepalive.timezone"), windows("keepalive.windows"), duration("keepalive.defaultInterval"),
         duration("keepalive.timeout"), decimal("keepalive.jitter", true), duration("keepalive.maxBackoff"));
     if (problems.stream().noneMatch(p -> p.startsWith("keepalive."))) {
@@ -571,7 +557,7 @@ public final class ConfigLoader {
     var overload = new VigilConfig.Overload(decimal("overload.heapShedPercent", false));
     String rateText = str("ratelimit.rate");
     var ratelimit = new VigilConfig.RateLimit(bool("ratelimit.enabled"), rateText, rate("ratelimit.rate"),
-        intOr("ratelimit.burst", 200), limitKey("ratelimit.key"), intOr("ratelimit.maxKeys", 100_000));
+        intOrDefault("ratelimit.burst"), limitKey("ratelimit.key"), intOrDefault("ratelimit.maxKeys"));
 
     String prefix = str("redis.keyPrefix");
     var redis = new VigilConfig.Redis(url("redis.url", true), duration("redis.timeout"), prefix == null ? "" : prefix);

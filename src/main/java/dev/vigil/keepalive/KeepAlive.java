@@ -1,5 +1,6 @@
 package dev.vigil.keepalive;
 
+import dev.vigil.health.Finding;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -27,7 +28,7 @@ import org.HdrHistogram.Histogram;
  *   <li>if a proxied request got a non-5xx answer since the current interval began
  *       ({@code lastGoodTrafficEpochMillis >= intervalStart}), nothing is sent: the due time counts
  *       as {@code skipped_traffic} and a new interval begins;</li>
- *   <li>else the {@link #setLeaderCheck leader check} runs; when it answers false nothing is sent
+ *   <li>else the leader check (a constructor argument) runs; when it answers false nothing is sent
  *       ({@code not_leader});</li>
  *   <li>else the target gets a GET bounded by {@code keepalive.timeout}. A transport error, a
  *       timeout or a 5xx is a failure and the next delay doubles (capped); anything else resets
@@ -54,6 +55,8 @@ public final class KeepAlive {
   private static final long MAX_LEADER_CHECK_MS = 2_000;
   private static final int LATENCY_DIGITS = 2;
   private static final long MAX_BACKFILL = 1_000;
+  /** Without a shared store every replica pings. */
+  private static final Supplier<Future<Boolean>> ALWAYS_LEADER = () -> Future.succeededFuture(true);
 
   private final Vertx vertx;
   private final KeepAliveOptions options;
@@ -62,7 +65,7 @@ public final class KeepAlive {
   private final LongSupplier lastGoodTrafficEpochMillis;
   private final KeepAliveMetrics metrics;
   private final Histogram latencyMs;
-  private volatile Supplier<Future<Boolean>> leaderCheck = () -> Future.succeededFuture(true);
+  private final Supplier<Future<Boolean>> leaderCheck;
   private volatile KeepAliveSnapshot snapshot = KeepAliveSnapshot.INITIAL;
 
   // Confined to the schedule's context once started.
@@ -82,6 +85,18 @@ public final class KeepAlive {
    */
   public KeepAlive(Vertx vertx, KeepAliveOptions options, Clock clock,
       LongSupplier lastGoodTrafficEpochMillis, MeterRegistry registryOrNull) {
+    this(vertx, options, clock, lastGoodTrafficEpochMillis, registryOrNull, ALWAYS_LEADER);
+  }
+
+  /**
+   * @param leaderCheck decides whether this replica pings at a due time (the Redis leader lock). A
+   *     check that fails or takes longer than the ping timeout (at most 2 s) counts as true, so a
+   *     broken lock degrades to every replica pinging rather than none.
+   * @see #KeepAlive(Vertx, KeepAliveOptions, Clock, LongSupplier, MeterRegistry)
+   */
+  public KeepAlive(Vertx vertx, KeepAliveOptions options, Clock clock,
+      LongSupplier lastGoodTrafficEpochMillis, MeterRegistry registryOrNull, Supplier<Future<Boolean>> leaderCheck) {
+    this.leaderCheck = Objects.requireNonNull(leaderCheck, "leaderCheck");
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.options = Objects.requireNonNull(options, "options");
     this.schedule = new KeepAliveSchedule(options);
@@ -92,14 +107,6 @@ public final class KeepAlive {
     this.metrics = new KeepAliveMetrics(registryOrNull, this);
   }
 
-  /**
-   * Decides whether this replica pings at a due time (the Redis leader lock plugs in here).
-   * Default: always true. A check that fails or takes longer than the ping timeout (at most 2 s)
-   * counts as true, so a broken lock degrades to every replica pinging rather than none.
-   */
-  public void setLeaderCheck(Supplier<Future<Boolean>> check) {
-    this.leaderCheck = Objects.requireNonNull(check, "check");
-  }
 
   /**
    * Schedules the first ping one jittered interval from now; does nothing when disabled or
@@ -172,6 +179,11 @@ public final class KeepAlive {
   }
 
   /** One plain sentence while pings fail, else empty. */
+  /** Failed pings degrade the status; they never make it unhealthy (the app may just be idle). */
+  public List<Finding> findings() {
+    return issues().stream().map(Finding::degraded).toList();
+  }
+
   public List<String> issues() {
     KeepAliveSnapshot s = snapshot;
     if (s.consecutiveFailures() == 0) {

@@ -1,5 +1,6 @@
 package dev.vigil.memory;
 
+import dev.vigil.health.Finding;
 import dev.vigil.net.TransportErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -72,7 +73,7 @@ public final class MemoryWatch {
   private int consecutiveFailures;
   private long pollsStarted;
 
-  private volatile Consumer<MemorySample> onSample;
+  private final Consumer<MemorySample> onSample;
   private volatile boolean running;
   private volatile long timerId = -1;
   private Context context;
@@ -84,6 +85,17 @@ public final class MemoryWatch {
    * @param registryOrNull  Micrometer registry for the {@code vigil.app.memory.*} meters, or null
    */
   public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull) {
+    this(vertx, opts, clock, registryOrNull, null);
+  }
+
+  /**
+   * @param onSampleOrNull called on the polling context after each valid sample (e.g. to persist
+   *     it), or null
+   * @see #MemoryWatch(Vertx, MemoryWatchOptions, Clock, MeterRegistry)
+   */
+  public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull,
+                     Consumer<MemorySample> onSampleOrNull) {
+    this.onSample = onSampleOrNull;
     this.vertx = vertx;
     this.opts = opts;
     this.url = opts.pollUrl().toString();
@@ -135,11 +147,6 @@ public final class MemoryWatch {
     }
   }
 
-  /** Called on the polling context after each valid sample (e.g. to persist it); null to stop. */
-  public void setOnSample(Consumer<MemorySample> consumer) {
-    this.onSample = consumer;
-  }
-
   /** {@code ok | warning | critical | unknown}. */
   public String state() {
     synchronized (lock) {
@@ -179,6 +186,26 @@ public final class MemoryWatch {
           "no memory.cleanup.url is configured, so there is no cleanup endpoint to call"));
     }
     return runCleanup(CleanupRecord.MANUAL).map(CleanupRecord::toJson);
+  }
+
+  /**
+   * The memory findings: they weigh by state (critical makes the whole sidecar unhealthy, warning
+   * degraded); a poll error alone is a note that does not move the status.
+   */
+  public List<Finding> findings() {
+    Finding.Level level = switch (memoryState()) {
+      case CRITICAL -> Finding.Level.UNHEALTHY;
+      case WARNING -> Finding.Level.DEGRADED;
+      default -> Finding.Level.HEALTHY;
+    };
+    return issues().stream().map(sentence -> new Finding(level, sentence)).toList();
+  }
+
+  /** The health {@code memory} block while memory watching is off ({@code memory.enabled: false}). */
+  public static JsonObject disabledHealthJson() {
+    return new JsonObject().put("state", "unknown").put("enabled", false).put("source", null)
+        .put("rss_mib", null).put("limit_mib", null).put("percent", null).put("trend_mib_per_hour", null)
+        .put("projected_limit_in_s", null).put("samples", 0).put("last_sample", null);
   }
 
   /** One plain sentence per current cause of a non-ok state, plus the last poll error if any. */
@@ -357,10 +384,9 @@ public final class MemoryWatch {
     if (fireCleanup) {
       runCleanup(CleanupRecord.AUTO);
     }
-    Consumer<MemorySample> listener = onSample;
-    if (listener != null) {
+    if (onSample != null) {
       try {
-        listener.accept(sample);
+        onSample.accept(sample);
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "memory watch: onSample listener failed", e);
       }

@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * (slowloris). Vert.x has no such timeout, and its idle timeout is reset by every trickled byte,
  * so this watches the Netty pipeline on both sides of the HTTP decoder: raw bytes arriving while
  * no request is being read start the clock; a decoded request head stops it.
+ *
+ * <p>This is the proxy's one reach into Vert.x internals: {@code io.vertx.core.net.impl.ConnectionBase}
+ * for the Netty channel, and the pipeline handler names {@code httpDecoder} and {@code handler}.
+ * {@code HeaderTimeoutInternalsTest} fails loudly when a Vert.x upgrade changes either, instead
+ * of the timeout silently not being installed.
  */
 final class HeaderTimeout {
 

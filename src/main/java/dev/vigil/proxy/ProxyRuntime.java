@@ -1,5 +1,7 @@
 package dev.vigil.proxy;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -11,15 +13,20 @@ import java.util.function.Supplier;
  */
 public final class ProxyRuntime {
 
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger inFlight;
   private final java.util.List<UpstreamPool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Supplier<ExchangeObserver> observers;
   private final AdminEndpoint admin;
   private final BooleanSupplier overloaded;
   private final Admission admission;
 
-  public ProxyRuntime(Supplier<ExchangeObserver> observers, AdminEndpoint admin, BooleanSupplier overloaded,
-                      Admission admission) {
+  /**
+   * @param inFlight the in-flight counter, created first so that the metrics gauge can read it
+   *     before the runtime exists
+   */
+  public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
+                      BooleanSupplier overloaded, Admission admission) {
+    this.inFlight = inFlight;
     this.observers = observers;
     this.admin = admin;
     this.overloaded = overloaded;
@@ -29,6 +36,21 @@ public final class ProxyRuntime {
   /** Requests forwarded to the app and not finished yet. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /**
+   * Registers the upstream pool gauges: sizes summed over event loops, refreshed by each pool's
+   * tick (at most 1 s old).
+   */
+  public void registerPoolGauges(MeterRegistry registry) {
+    String byState = "Upstream connections by state: active (leased or connecting) or idle in the pool";
+    Gauge.builder("vigil.upstream.connections", this, ProxyRuntime::upstreamActive)
+        .description(byState).tag("state", "active").strongReference(true).register(registry);
+    Gauge.builder("vigil.upstream.connections", this, ProxyRuntime::upstreamIdle)
+        .description(byState).tag("state", "idle").strongReference(true).register(registry);
+    Gauge.builder("vigil.upstream.pending", this, ProxyRuntime::upstreamWaiting)
+        .description("Requests waiting for an upstream connection (bounded by upstream.pool.waitQueue)")
+        .strongReference(true).register(registry);
   }
 
   /** Upstream connections leased or connecting in all event loops' pools, as of the last pool tick. */

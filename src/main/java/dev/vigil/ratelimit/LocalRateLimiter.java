@@ -41,7 +41,7 @@ public final class LocalRateLimiter implements RateLimiter {
   }
 
   /**
-   * @param permitsPerSecond refill rate, from {@link Rate#parsePerSecond} ({@code ratelimit.rate})
+   * @param permitsPerSecond refill rate, from {@code ratelimit.rate} ({@code ratelimit.rate})
    * @param burst bucket capacity ({@code ratelimit.burst}), at least 1
    * @param maxKeys most buckets kept at once, at least 1
    * @param nanoClock monotonic nanoseconds (System::nanoTime; a fake one in tests)

@@ -22,22 +22,25 @@ public interface RateLimiter {
   Future<RateDecision> acquire(String key);
 
   /**
-   * The limiter for {@code ratelimit.*}: shared through Redis with a local fallback when a store is
-   * given, the local bucket alone otherwise.
+   * The limiter for {@code ratelimit.*}, the one production and tests build: shared through Redis
+   * with a local fallback when a store is given, the local bucket alone otherwise.
    *
-   * @param permitsPerSecond from {@link Rate#parsePerSecond} of {@code ratelimit.rate}
+   * @param permitsPerSecond from {@code ratelimit.rate}
    * @param burst {@code ratelimit.burst}
+   * @param maxKeys {@code ratelimit.maxKeys}: most local buckets kept at once
+   * @param appName {@code app.name}: Redis buckets live under {@code rl:<appName>:}, so two apps
+   *     sharing one Redis never share a client's bucket
    * @param storeOrNull the Redis store when {@code redis.url} is set, else null
    * @param registryOrNull registers {@code vigil_ratelimit_decisions_total}, or null
    */
-  static RateLimiter create(double permitsPerSecond, long burst, RedisStore storeOrNull,
-      MeterRegistry registryOrNull) {
+  static RateLimiter create(double permitsPerSecond, long burst, int maxKeys, String appName,
+      RedisStore storeOrNull, MeterRegistry registryOrNull) {
+    LocalRateLimiter local = new LocalRateLimiter(permitsPerSecond, burst, maxKeys, System::nanoTime,
+        registryOrNull);
     if (storeOrNull == null) {
-      return new LocalRateLimiter(permitsPerSecond, burst, LocalRateLimiter.DEFAULT_MAX_KEYS,
-          System::nanoTime, registryOrNull);
+      return local;
     }
     return new FallbackRateLimiter(storeOrNull,
-        new RedisRateLimiter(storeOrNull, permitsPerSecond, burst),
-        new LocalRateLimiter(permitsPerSecond, burst), registryOrNull);
+        new RedisRateLimiter(storeOrNull, appName, permitsPerSecond, burst), local, registryOrNull);
   }
 }

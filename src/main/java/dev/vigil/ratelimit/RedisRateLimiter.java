@@ -1,9 +1,9 @@
 package dev.vigil.ratelimit;
 
+import dev.vigil.store.redis.RedisReply;
 import dev.vigil.store.redis.RedisScript;
 import dev.vigil.store.redis.RedisStore;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Response;
 import java.util.List;
 
 /**
@@ -39,7 +39,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
   /**
    * @param store the shared store
-   * @param permitsPerSecond refill rate, from {@link Rate#parsePerSecond}
+   * @param permitsPerSecond refill rate, from {@code ratelimit.rate}
    * @param burst permits available at once, at least 1
    */
   public RedisRateLimiter(RedisStore store, double permitsPerSecond, long burst) {
@@ -70,7 +70,7 @@ public final class RedisRateLimiter implements RateLimiter {
         .map(RedisRateLimiter::toDecision);
   }
 
-  private static RateDecision toDecision(Response reply) {
+  private static RateDecision toDecision(RedisReply reply) {
     return new RateDecision(reply.get(0).toLong() == 1, reply.get(1).toLong(), reply.get(2).toLong());
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.Sidecar;
 import dev.vigil.it.ItSupport.Reply;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -20,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** {@code GET /sidecar/health?scope=fleet} on either replica lists both, with the worst status on top. */
@@ -28,6 +30,8 @@ class FleetHealthTest {
   private static final Duration BOUND = Duration.ofSeconds(10);
 
   private Vertx vertx;
+  @RegisterExtension
+  final RedisServerExtension redisServer = new RedisServerExtension();
   private RedisServerProcess redis;
   private HttpServer upstream;
   private HttpClient client;
@@ -37,7 +41,7 @@ class FleetHealthTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    redis = RedisServerProcess.start();
+    redis = redisServer.server();
     upstream = ItSupport.upstream(vertx);
     client = ItSupport.client(vertx);
   }
@@ -56,7 +60,6 @@ class FleetHealthTest {
     ItSupport.stopQuietly(a);
     ItSupport.stopQuietly(b);
     await(client.close());
-    redis.close();
     await(vertx.close());
   }
 

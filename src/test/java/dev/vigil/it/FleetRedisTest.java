@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.Sidecar;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import dev.vigil.testing.TestUpstream;
 import dev.vigil.testing.Vigils;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two Vigil replicas of one app against a real redis-server: one shared rate limit, one keep-alive
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class FleetRedisTest {
 
   private Vertx vertx;
+  @RegisterExtension
+  final RedisServerExtension redisServer = new RedisServerExtension();
   private RedisServerProcess redis;
   private TestUpstream app;
   private final List<Sidecar> sidecars = new ArrayList<>();
@@ -40,7 +44,7 @@ class FleetRedisTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    redis = RedisServerProcess.start();
+    redis = redisServer.server();
     app = new TestUpstream(vertx);
     client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(4));
   }
@@ -51,7 +55,6 @@ class FleetRedisTest {
       s.stop().await(20, TimeUnit.SECONDS);
     }
     vertx.close().await(20, TimeUnit.SECONDS);
-    redis.close();
   }
 
   private Sidecar replica(String instance, Map<String, String> extra) throws Exception {

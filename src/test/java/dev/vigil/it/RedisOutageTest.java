@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.Sidecar;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import dev.vigil.testing.TestUpstream;
 import dev.vigil.testing.Vigils;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis frozen (SIGSTOP) and killed under a steady load of proxied, rate-limited requests: no
@@ -33,6 +35,8 @@ class RedisOutageTest {
   static final long SLACK_MS = 400;
 
   private Vertx vertx;
+  @RegisterExtension
+  final RedisServerExtension redisServer = new RedisServerExtension();
   private RedisServerProcess redis;
   private Sidecar sidecar;
   private HttpClient client;
@@ -40,7 +44,7 @@ class RedisOutageTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    redis = RedisServerProcess.start();
+    redis = redisServer.server();
     TestUpstream app = new TestUpstream(vertx);
     sidecar = Vigils.start(vertx, app.url(), Map.of("redis.url", redis.url(), "redis.timeout", REDIS_TIMEOUT_MS + "ms",
         "ratelimit.enabled", "true", "ratelimit.rate", "100000/s", "ratelimit.burst", "100000"));
@@ -51,7 +55,6 @@ class RedisOutageTest {
   void tearDown() throws Exception {
     sidecar.stop().await(20, TimeUnit.SECONDS);
     vertx.close().await(20, TimeUnit.SECONDS);
-    redis.close();
   }
 
   /** A steady client: about 100 requests per second, recording failures and the slowest answer. */

@@ -288,8 +288,8 @@ class KeepAliveTest {
   void notLeaderSendsNothing(Vertx vertx) {
     Backend backend = startBackend(vertx);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    KeepAlive keepAlive = new KeepAlive(vertx, fast(backend.target()), Clock.systemUTC(), NO_TRAFFIC, registry);
-    keepAlive.setLeaderCheck(() -> Future.succeededFuture(false));
+    KeepAlive keepAlive = new KeepAlive(vertx, fast(backend.target()), Clock.systemUTC(), NO_TRAFFIC, registry,
+        () -> Future.succeededFuture(false));
     await(keepAlive.start());
 
     waitUntil(vertx, "3 due times", () -> keepAlive.snapshot().notLeaderTotal() >= 3);
@@ -304,8 +304,8 @@ class KeepAliveTest {
   @Test
   void brokenLeaderCheckFailsOpen(Vertx vertx) {
     Backend backend = startBackend(vertx);
-    KeepAlive keepAlive = new KeepAlive(vertx, fast(backend.target()), Clock.systemUTC(), NO_TRAFFIC, null);
-    keepAlive.setLeaderCheck(() -> Future.failedFuture("redis down"));
+    KeepAlive keepAlive = new KeepAlive(vertx, fast(backend.target()), Clock.systemUTC(), NO_TRAFFIC, null,
+        () -> Future.failedFuture("redis down"));
     await(keepAlive.start());
     waitUntil(vertx, "a ping", () -> backend.hits.get() >= 1);
   }

@@ -397,7 +397,8 @@ class MemoryWatchTest {
     FakeClock clock = new FakeClock(T0.plus(Duration.ofMinutes(10)));
     TestApp app = app(vertx);
     controlled(app, clock, () -> 300.0);
-    MemoryWatch w = new MemoryWatch(vertx, fast(app.url("/mem")), clock, null);
+    List<MemorySample> seen = new CopyOnWriteArrayList<>();
+    MemoryWatch w = new MemoryWatch(vertx, fast(app.url("/mem")), clock, null, seen::add);
     watches.add(w);
     List<MemorySample> old = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -406,8 +407,6 @@ class MemoryWatchTest {
     w.preload(old);
     assertEquals(5, w.samples().size());
     assertEquals("unknown", w.state(), "restored samples alone do not set a state");
-    List<MemorySample> seen = new CopyOnWriteArrayList<>();
-    w.setOnSample(seen::add);
     get(w.start());
     await(() -> seen.size() >= 3, w, "onSample");
     assertEquals(300.0, seen.get(0).rssMiB());

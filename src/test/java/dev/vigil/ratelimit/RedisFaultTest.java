@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.store.redis.RedisStore;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -15,10 +16,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis freezes (SIGSTOP), dies and comes back while requests keep arriving: every acquire still
@@ -31,27 +32,22 @@ class RedisFaultTest {
   private static final long SLACK_MILLIS = 400;
   private static final Duration RECOVERY_BOUND = Duration.ofSeconds(15);
 
-  private RedisServerProcess server;
+  @RegisterExtension
+  final RedisServerExtension redis = new RedisServerExtension();
   private SimpleMeterRegistry registry;
 
   @BeforeEach
-  void startRedis() throws Exception {
-    server = RedisServerProcess.start();
+  void setUp() {
     registry = new SimpleMeterRegistry();
-  }
-
-  @AfterEach
-  void stopRedis() throws Exception {
-    server.close();
   }
 
   @Test
   void frozenRedisFallsBackWithinTheTimeoutAndRecoversAfterThaw(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, registry);
+    RedisStore store = connectedStore(vertx, redis.server(), registry);
     Load load = new Load(vertx, limiter(store));
     assertTrue(awaitCount("redis", 50), "decisions come from Redis while it is up");
 
-    server.freeze();
+    redis.server().freeze();
     double fallbackBefore = decisions("fallback");
     assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(5), () -> !store.connected()));
     assertEquals(RedisStore.MODE_FALLBACK, store.mode());
@@ -61,7 +57,7 @@ class RedisFaultTest {
     assertTrue(registry.get("vigil.redis.command.failures").tag("reason", "timeout").counter().count() >= 1);
 
     long thawedAt = System.nanoTime();
-    server.thaw();
+    redis.server().thaw();
     assertTrue(RedisServerProcess.awaitCondition(RECOVERY_BOUND, store::connected),
         "mode returns to redis after SIGCONT");
     System.out.printf("recovered %d ms after SIGCONT%n",
@@ -74,8 +70,8 @@ class RedisFaultTest {
 
   @Test
   void longFreezeAbandonsHungHandshakesWithoutLeakingConnections(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, registry);
-    server.freeze();
+    RedisStore store = connectedStore(vertx, redis.server(), registry);
+    redis.server().freeze();
     assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(5), () -> !store.connected()));
     // The frozen kernel still accepts TCP connections, so reconnects hang in the handshake:
     // wait until at least two of them were given up.
@@ -83,7 +79,7 @@ class RedisFaultTest {
         () -> registry.get("vigil.redis.connects").tag("result", "failure").counter().count() >= 2));
     assertEquals(RedisStore.MODE_FALLBACK, store.mode());
 
-    server.thaw();
+    redis.server().thaw();
     assertTrue(RedisServerProcess.awaitCondition(RECOVERY_BOUND, store::connected));
     // Abandoned handshakes are closed, not kept: only the store's own connection remains.
     assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(10),
@@ -92,8 +88,7 @@ class RedisFaultTest {
 
   private static long connectedClients(RedisStore store) {
     try {
-      String info = await(store.send(io.vertx.redis.client.Request.cmd(
-          io.vertx.redis.client.Command.INFO).arg("clients"))).toString();
+      String info = await(store.send("INFO", "clients")).toString();
       for (String line : info.split("\r?\n")) {
         if (line.startsWith("connected_clients:")) {
           return Long.parseLong(line.substring("connected_clients:".length()).trim());
@@ -107,16 +102,16 @@ class RedisFaultTest {
 
   @Test
   void killedRedisFallsBackAndRecoversAfterRestartOnTheSamePort(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, registry);
+    RedisStore store = connectedStore(vertx, redis.server(), registry);
     Load load = new Load(vertx, limiter(store));
     assertTrue(awaitCount("redis", 50));
 
-    server.kill();
+    redis.server().kill();
     assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(5), () -> !store.connected()));
     assertTrue(awaitCount("fallback", decisions("fallback") + 100));
 
     long restartedAt = System.nanoTime();
-    server.restart();
+    redis.server().restart();
     assertTrue(RedisServerProcess.awaitCondition(RECOVERY_BOUND, store::connected));
     System.out.printf("recovered %d ms after restart%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt));
@@ -126,15 +121,15 @@ class RedisFaultTest {
 
   @Test
   void startsWhileRedisIsDownAndConnectsWhenItAppears(Vertx vertx) throws Exception {
-    server.kill();
-    RedisStore store = new RedisStore(vertx, server.url(), TEST_TIMEOUT, "vigil-test:", registry,
+    redis.server().kill();
+    RedisStore store = new RedisStore(vertx, redis.server().url(), TEST_TIMEOUT, "vigil-test:", registry,
         Duration.ofMillis(250));
     await(store.start());
     assertEquals(RedisStore.MODE_FALLBACK, store.mode());
     RateDecision d = await(limiter(store).acquire("k"));
     assertTrue(d.allowed(), "the local bucket answers");
 
-    server.restart();
+    redis.server().restart();
     assertTrue(RedisServerProcess.awaitCondition(RECOVERY_BOUND, store::connected));
     assertEquals(1.0, registry.get("vigil.redis.up").gauge().value());
     await(store.stop());

@@ -7,35 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.store.redis.RedisStore;
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two Vigil replicas, each with its own connection, share one limit through one redis-server. */
 @ExtendWith(VertxExtension.class)
 class SharedRateLimitTest {
   private static final double ONE_PER_MINUTE = 1.0 / 60;
-  private RedisServerProcess server;
-
-  @BeforeEach
-  void startRedis() throws Exception {
-    server = RedisServerProcess.start();
-  }
-
-  @AfterEach
-  void stopRedis() throws Exception {
-    server.close();
-  }
+  private static final int MAX_KEYS = 1_000;
+  @RegisterExtension
+  final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void twoReplicasShareOneBurst(Vertx vertx) throws Exception {
-    RateLimiter a = new RedisRateLimiter(connectedStore(vertx, server, null), ONE_PER_MINUTE, 10);
-    RateLimiter b = new RedisRateLimiter(connectedStore(vertx, server, null), ONE_PER_MINUTE, 10);
+    RateLimiter a = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), ONE_PER_MINUTE, 10);
+    RateLimiter b = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), ONE_PER_MINUTE, 10);
     int allowed = 0;
     long lastRemaining = Long.MAX_VALUE;
     for (int i = 0; i < 40; i++) {
@@ -57,12 +49,12 @@ class SharedRateLimitTest {
   @Test
   void fallbackLimitersUseRedisWhileConnected(Vertx vertx) throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RedisStore storeA = connectedStore(vertx, server, null);
-    RedisStore storeB = connectedStore(vertx, server, null);
-    RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, storeA, registry);
-    RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, storeB, registry);
+    RedisStore storeA = connectedStore(vertx, redis.server(), null);
+    RedisStore storeB = connectedStore(vertx, redis.server(), null);
+    RateLimiter a = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeA, registry);
+    RateLimiter b = RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", storeB, registry);
     assertTrue(a instanceof FallbackRateLimiter);
-    assertTrue(RateLimiter.create(ONE_PER_MINUTE, 5, null, null) instanceof LocalRateLimiter);
+    assertTrue(RateLimiter.create(ONE_PER_MINUTE, 5, MAX_KEYS, "shop", null, null) instanceof LocalRateLimiter);
     int allowed = 0;
     for (int i = 0; i < 20; i++) {
       allowed += await((i % 2 == 0 ? a : b).acquire("k")).allowed() ? 1 : 0;
@@ -76,7 +68,7 @@ class SharedRateLimitTest {
 
   @Test
   void refillsAtTheConfiguredRate(Vertx vertx) throws Exception {
-    RateLimiter limiter = new RedisRateLimiter(connectedStore(vertx, server, null), 20, 1);
+    RateLimiter limiter = new RedisRateLimiter(connectedStore(vertx, redis.server(), null), 20, 1);
     assertTrue(await(limiter.acquire("r")).allowed());
     RateDecision denied = await(limiter.acquire("r"));
     assertFalse(denied.allowed());
@@ -92,10 +84,10 @@ class SharedRateLimitTest {
 
   @Test
   void scriptIsReloadedAfterScriptFlush(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, null);
+    RedisStore store = connectedStore(vertx, redis.server(), null);
     RateLimiter limiter = new RedisRateLimiter(store, 100, 10);
     assertTrue(await(limiter.acquire("s")).allowed());
-    await(store.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("FLUSH")));
+    await(store.send("SCRIPT", "FLUSH"));
     assertTrue(await(limiter.acquire("s")).allowed(), "NOSCRIPT falls back to EVAL");
     assertTrue(store.connected(), "an error reply does not trip the circuit");
   }

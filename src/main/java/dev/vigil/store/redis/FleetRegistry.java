@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,12 +107,12 @@ public final class FleetRegistry {
         .map(FleetRegistry::toFleet);
   }
 
-  private static JsonObject toFleet(Response reply) {
+  private static JsonObject toFleet(RedisReply reply) {
     List<JsonObject> replicas = new ArrayList<>();
-    for (int i = 0; reply != null && i + 1 < reply.size(); i += 2) {
+    for (int i = 0; i + 1 < reply.size(); i += 2) {
       JsonObject report = parseReport(reply.get(i + 1));
       JsonObject replica = new JsonObject()
-          .put("instance", reply.get(i).toString())
+          .put("instance", reply.get(i).text())
           .put("status", report.getString("status", "unknown"))
           .put("reported", report.getString("reported"));
       if (report.containsKey("issues")) {
@@ -129,9 +128,9 @@ public final class FleetRegistry {
     return new JsonObject().put("status", worst).put("replicas", new JsonArray(new ArrayList<>(replicas)));
   }
 
-  private static JsonObject parseReport(Response value) {
+  private static JsonObject parseReport(RedisReply value) {
     try {
-      return value == null ? new JsonObject() : new JsonObject(value.toString());
+      return value.isNull() ? new JsonObject() : new JsonObject(value.text());
     } catch (DecodeException | ClassCastException e) {
       return new JsonObject();
     }

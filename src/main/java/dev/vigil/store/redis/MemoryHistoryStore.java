@@ -1,9 +1,6 @@
 package dev.vigil.store.redis;
 
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,19 +54,19 @@ public final class MemoryHistoryStore {
    *     when Redis does.
    */
   public Future<List<Sample>> load() {
-    return store.send(Request.cmd(Command.LRANGE).arg(key).arg(-capacity).arg(-1))
+    return store.send("LRANGE", key, Integer.toString(-capacity), "-1")
         .map(MemoryHistoryStore::parse);
   }
 
-  private static List<Sample> parse(Response reply) {
-    if (reply == null) {
+  private static List<Sample> parse(RedisReply reply) {
+    if (reply.isNull()) {
       return List.of();
     }
     List<Sample> samples = new ArrayList<>(reply.size());
-    for (Response entry : reply) {
-      String text = entry.toString();
-      int space = text.indexOf(' ');
-      if (space <= 0) {
+    for (RedisReply entry : reply) {
+      String text = entry.text();
+      int space = text == null ? -1 : text.indexOf(' ');
+      if (text == null || space <= 0) {
         continue;
       }
       try {

@@ -71,7 +71,7 @@ public final class RedisStore {
   private final long healthIntervalMillis;
   private final String keyPrefix;
   private final AtomicReference<RedisConnection> live = new AtomicReference<>();
-  private final Future<Response> unavailable;
+  private final Future<RedisReply> unavailable;
   private final Counter timeouts;
   private final Counter transportErrors;
   private final Counter errorReplies;
@@ -208,11 +208,20 @@ public final class RedisStore {
   /**
    * Sends one command, bounded by the command timeout, without retry.
    *
-   * @return the reply (null for a nil reply); fails with {@link RedisUnavailableException} at once
-   *     while disconnected, with a {@link TimeoutException} after the timeout, or with the server's
-   *     error reply
+   * @param command a Redis command name, e.g. {@code "LRANGE"}
+   * @return the reply ({@link RedisReply#isNull()} for nil); fails with
+   *     {@link RedisUnavailableException} at once while disconnected, with a
+   *     {@link TimeoutException} after the timeout, or with the server's error reply
    */
-  public Future<Response> send(Request request) {
+  public Future<RedisReply> send(String command, String... args) {
+    Request request = Request.cmd(Command.create(command));
+    for (String a : args) {
+      request.arg(a);
+    }
+    return send(request);
+  }
+
+  private Future<RedisReply> send(Request request) {
     RedisConnection c = live.get();
     if (c == null) {
       rejectedWhileDown.increment();
@@ -225,7 +234,7 @@ public final class RedisStore {
    * Runs a Lua script with {@code EVALSHA}, and with {@code EVAL} when the server does not know it
    * yet. Both steps together are bounded by one command timeout.
    */
-  public Future<Response> eval(RedisScript script, List<String> keys, List<String> args) {
+  public Future<RedisReply> eval(RedisScript script, List<String> keys, List<String> args) {
     RedisConnection c = live.get();
     if (c == null) {
       rejectedWhileDown.increment();
@@ -238,9 +247,10 @@ public final class RedisStore {
     return guard(c, reply);
   }
 
-  private Future<Response> guard(RedisConnection c, Future<Response> pending) {
+  private Future<RedisReply> guard(RedisConnection c, Future<Response> pending) {
     return pending.timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .onFailure(err -> onCommandFailure(c, err));
+        .onFailure(err -> onCommandFailure(c, err))
+        .map(RedisReply::of);
   }
 
   private void onCommandFailure(RedisConnection c, Throwable err) {
@@ -270,7 +280,7 @@ public final class RedisStore {
       return;
     }
     if (live.get() != null) {
-      send(Request.cmd(Command.PING));
+      send("PING");
     } else if (!attemptInFlight && reconnectTimer == -1) {
       scheduleReconnect();
     }
@@ -346,9 +356,14 @@ public final class RedisStore {
     LOG.log(System.Logger.Level.INFO, "Redis at {0} connected; shared state in use", safeUrl);
   }
 
-  private static void forceClose(RedisConnection conn) {
-    // close() on a pooled connection only returns it to the pool; a connection that timed out
-    // must lose its socket, so reach for the underlying one.
+  /**
+   * Closes a connection's socket, not just its lease. This is the one reach into the Redis
+   * client's internals ({@code io.vertx.redis.client.impl.PooledRedisConnection}): {@code close()}
+   * on a pooled connection only returns it to the pool, and a connection that timed out may still
+   * deliver stale replies, so it must lose its socket. {@code RedisInternalsTest} fails loudly if a
+   * Vert.x upgrade renames the class or changes what {@code actual().forceClose()} does.
+   */
+  static void forceClose(RedisConnection conn) {
     if (conn instanceof PooledRedisConnection pooled) {
       pooled.actual().forceClose();
     } else {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -13,24 +14,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 class FleetRegistryTest {
-  private RedisServerProcess server;
-
-  @BeforeEach
-  void startRedis() throws Exception {
-    server = RedisServerProcess.start();
-  }
-
-  @AfterEach
-  void stopRedis() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  final RedisServerExtension redis = new RedisServerExtension();
 
   private static JsonObject health(String status) {
     return new JsonObject().put("status", status).put("issues", new JsonArray().add("because"));
@@ -38,9 +29,9 @@ class FleetRegistryTest {
 
   @Test
   void listsEveryLiveReplicaAndTheWorstStatus(Vertx vertx) throws Exception {
-    FleetRegistry a = new FleetRegistry(connectedStore(vertx, server, null), "shop", "a", Duration.ofSeconds(30));
-    FleetRegistry b = new FleetRegistry(connectedStore(vertx, server, null), "shop", "b", Duration.ofSeconds(30));
-    FleetRegistry otherApp = new FleetRegistry(connectedStore(vertx, server, null), "blog", "x", Duration.ofSeconds(30));
+    FleetRegistry a = new FleetRegistry(connectedStore(vertx, redis.server(), null), "shop", "a", Duration.ofSeconds(30));
+    FleetRegistry b = new FleetRegistry(connectedStore(vertx, redis.server(), null), "shop", "b", Duration.ofSeconds(30));
+    FleetRegistry otherApp = new FleetRegistry(connectedStore(vertx, redis.server(), null), "blog", "x", Duration.ofSeconds(30));
     await(a.publish(health("healthy")));
     await(b.publish(health("degraded")));
     await(otherApp.publish(health("unhealthy")));
@@ -61,7 +52,7 @@ class FleetRegistryTest {
 
   @Test
   void replicasThatStopReportingDropOutAfterTheirTtl(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, null);
+    RedisStore store = connectedStore(vertx, redis.server(), null);
     FleetRegistry stays = new FleetRegistry(store, "shop", "stays", Duration.ofSeconds(30));
     FleetRegistry leaves = new FleetRegistry(store, "shop", "leaves", Duration.ofMillis(300));
     await(stays.publish(health("healthy")));
@@ -78,13 +69,12 @@ class FleetRegistryTest {
     assertEquals("healthy", await(stays.fleet()).getString("status"));
     // The next publish prunes the expired entry from the hash too.
     await(stays.publish(health("healthy")));
-    assertEquals(1L, await(store.send(io.vertx.redis.client.Request.cmd(
-        io.vertx.redis.client.Command.HLEN).arg(store.key("fleet:shop")))).toLong());
+    assertEquals(1L, await(store.send("HLEN", store.key("fleet:shop"))).toLong());
   }
 
   @Test
   void emptyFleetIsUnhealthy(Vertx vertx) throws Exception {
-    FleetRegistry a = new FleetRegistry(connectedStore(vertx, server, null), "shop", "a", Duration.ofSeconds(30));
+    FleetRegistry a = new FleetRegistry(connectedStore(vertx, redis.server(), null), "shop", "a", Duration.ofSeconds(30));
     JsonObject fleet = await(a.fleet());
     assertEquals("unhealthy", fleet.getString("status"));
     assertTrue(fleet.getJsonArray("replicas").isEmpty());

@@ -5,33 +5,24 @@ import static dev.vigil.store.redis.RedisTestSupport.connectedStore;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.testing.RedisServerExtension;
 import dev.vigil.testing.RedisServerProcess;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 class LeaderLockTest {
-  private RedisServerProcess server;
-
-  @BeforeEach
-  void startRedis() throws Exception {
-    server = RedisServerProcess.start();
-  }
-
-  @AfterEach
-  void stopRedis() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  final RedisServerExtension redis = new RedisServerExtension();
 
   @Test
   void onlyOneReplicaHoldsTheLeaseAndReleaseHandsItOver(Vertx vertx) throws Exception {
-    LeaderLock a = new LeaderLock(connectedStore(vertx, server, null), "shop", "a", Duration.ofSeconds(30));
-    LeaderLock b = new LeaderLock(connectedStore(vertx, server, null), "shop", "b", Duration.ofSeconds(30));
+    LeaderLock a = new LeaderLock(connectedStore(vertx, redis.server(), null), "shop", "a", Duration.ofSeconds(30));
+    LeaderLock b = new LeaderLock(connectedStore(vertx, redis.server(), null), "shop", "b", Duration.ofSeconds(30));
 
     assertTrue(await(a.tryAcquireOrRenew()));
     assertFalse(await(b.tryAcquireOrRenew()));
@@ -48,8 +39,8 @@ class LeaderLockTest {
 
   @Test
   void leaseMovesOnWhenTheHolderStopsRenewing(Vertx vertx) throws Exception {
-    LeaderLock a = new LeaderLock(connectedStore(vertx, server, null), "shop", "a", Duration.ofMillis(300));
-    LeaderLock b = new LeaderLock(connectedStore(vertx, server, null), "shop", "b", Duration.ofMillis(300));
+    LeaderLock a = new LeaderLock(connectedStore(vertx, redis.server(), null), "shop", "a", Duration.ofMillis(300));
+    LeaderLock b = new LeaderLock(connectedStore(vertx, redis.server(), null), "shop", "b", Duration.ofMillis(300));
     assertTrue(await(a.tryAcquireOrRenew()));
     assertFalse(await(b.tryAcquireOrRenew()));
     // a goes silent; b polls as its renew timer would.
@@ -65,9 +56,9 @@ class LeaderLockTest {
 
   @Test
   void answersFalseWithoutFailingWhenRedisIsDown(Vertx vertx) throws Exception {
-    RedisStore store = connectedStore(vertx, server, null);
+    RedisStore store = connectedStore(vertx, redis.server(), null);
     LeaderLock a = new LeaderLock(store, "shop", "a", Duration.ofSeconds(30));
-    server.kill();
+    redis.server().kill();
     assertTrue(RedisServerProcess.awaitCondition(Duration.ofSeconds(5), () -> !store.connected()));
     assertFalse(await(a.tryAcquireOrRenew()));
     await(a.release());

@@ -12,8 +12,6 @@ import dev.vigil.testing.RedisServerProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -29,8 +27,8 @@ class RedisStoreTest {
       await(store.start());
       assertTrue(store.connected());
       assertEquals(RedisStore.MODE_REDIS, store.mode());
-      await(store.send(Request.cmd(Command.SET).arg(store.key("probe")).arg("1")));
-      assertEquals(3L, await(store.send(Request.cmd(Command.CLIENT).arg("INFO"))).toString()
+      await(store.send("SET", store.key("probe"), "1"));
+      assertEquals(3L, await(store.send("CLIENT", "INFO")).toString()
           .lines().flatMap(l -> java.util.Arrays.stream(l.split(" ")))
           .filter(f -> f.startsWith("db=")).map(f -> Long.parseLong(f.substring(3))).findFirst().orElse(-1L));
       await(store.stop());
@@ -48,7 +46,7 @@ class RedisStoreTest {
       assertEquals(RedisStore.MODE_FALLBACK, store.mode());
       assertEquals(0.0, registry.get("vigil.redis.up").gauge().value());
       ExecutionException e = assertThrows(ExecutionException.class,
-          () -> await(store.send(Request.cmd(Command.PING))));
+          () -> await(store.send("PING")));
       assertInstanceOf(RedisUnavailableException.class, e.getCause(), "fails fast, nothing queued");
       assertFalse(e.getCause().getMessage().contains("wrong"), "password never shown");
       await(store.stop());

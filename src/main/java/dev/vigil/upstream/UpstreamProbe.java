@@ -1,5 +1,7 @@
-package dev.vigil.health;
+package dev.vigil.upstream;
 
+import dev.vigil.health.Finding;
+import dev.vigil.net.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -12,15 +14,20 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Actively checks the app: GET on its health path every interval. The app counts as reachable
  * after one good answer and as unreachable after {@code unhealthyAfter} failures in a row (a
  * transport error, a timeout or a 5xx), so one slow answer does not flip readiness.
+ *
+ * <p>It owns its health rules: {@link #findings()} says degraded while failures accumulate and
+ * unhealthy from {@code unhealthyAfter} failures in a row.
  */
 public final class UpstreamProbe {
 
   private final Vertx vertx;
+  private final URI appUrl;
   private final URI url;
   private final Duration interval;
   private final Duration timeout;
@@ -37,8 +44,14 @@ public final class UpstreamProbe {
   private long timer = -1;
   private boolean stopped;
 
-  public UpstreamProbe(Vertx vertx, URI url, Duration interval, Duration timeout, int unhealthyAfter, Clock clock) {
+  /**
+   * @param appUrl {@code upstream.url}, shown in the health block
+   * @param url the URL checked ({@code upstream.url} + {@code upstream.health.path})
+   */
+  public UpstreamProbe(Vertx vertx, URI appUrl, URI url, Duration interval, Duration timeout, int unhealthyAfter,
+                       Clock clock) {
     this.vertx = vertx;
+    this.appUrl = appUrl;
     this.url = url;
     this.interval = interval;
     this.timeout = timeout;
@@ -87,7 +100,9 @@ public final class UpstreamProbe {
             reachable = true;
           } else {
             consecutiveFailures++;
-            lastError = ar.succeeded() ? "answered " + ar.result() : describe(ar.cause());
+            lastError = ar.succeeded()
+                ? TransportErrors.answered(ar.result())
+                : TransportErrors.plainAndLog("upstream probe", ar.cause(), timeout);
             if (consecutiveFailures >= unhealthyAfter || !everReachable()) {
               reachable = false;
             }
@@ -123,8 +138,23 @@ public final class UpstreamProbe {
     return url;
   }
 
-  /** The health JSON's {@code upstream} block (without {@code url}, which the caller knows). */
-  public JsonObject toJson() {
+  /** The health document's {@code upstream} block. */
+  public JsonObject healthJson() {
+    return toJson().put("url", appUrl.toString());
+  }
+
+  /** Nothing until the first check; degraded while failing, unhealthy from {@code unhealthyAfter} failures in a row. */
+  public List<Finding> findings() {
+    if (!checked || reachable) {
+      return List.of();
+    }
+    int failures = consecutiveFailures;
+    String sentence = "the app does not answer its health check at " + url + " ("
+        + failures + " failures in a row; last: " + lastError + ")";
+    return List.of(failures >= unhealthyAfter ? Finding.unhealthy(sentence) : Finding.degraded(sentence));
+  }
+
+  private JsonObject toJson() {
     Instant last = lastCheck;
     double latency = lastLatencyMs;
     return new JsonObject()
@@ -136,8 +166,4 @@ public final class UpstreamProbe {
         .put("check_url", url.toString());
   }
 
-  private static String describe(Throwable t) {
-    String m = t.getMessage();
-    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
-  }
 }

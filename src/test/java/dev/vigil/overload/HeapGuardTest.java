@@ -1,4 +1,4 @@
-package dev.vigil.health;
+package dev.vigil.overload;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,12 @@
-package dev.vigil.health;
+package dev.vigil.overload;
 
+import dev.vigil.health.Finding;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
@@ -54,6 +56,16 @@ public final class HeapGuard {
 
   public double shedPercent() {
     return shedPercent;
+  }
+
+  /** Degraded while shedding, with the sentence operators see in {@code issues}. */
+  public List<Finding> findings() {
+    if (!shedding) {
+      return List.of();
+    }
+    return List.of(Finding.degraded(String.format(Locale.ROOT,
+        "Vigil is shedding load: its live heap is at %.0f%% (limit %.0f%%); new requests get 503",
+        percent, shedPercent)));
   }
 
   private static final List<MemoryPoolMXBean> HEAP_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()

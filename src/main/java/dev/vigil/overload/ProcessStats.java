@@ -1,4 +1,4 @@
-package dev.vigil.health;
+package dev.vigil.overload;
 
 import io.vertx.core.Vertx;
 import java.io.IOException;

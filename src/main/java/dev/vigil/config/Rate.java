@@ -1,4 +1,4 @@
-package dev.vigil.ratelimit;
+package dev.vigil.config;
 
 /** Parses {@code ratelimit.rate} values such as {@code 100/s}, {@code 6000/m} or {@code 50000/h}. */
 public final class Rate {
