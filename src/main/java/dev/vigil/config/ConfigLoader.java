@@ -512,7 +512,7 @@ public final class ConfigLoader {
     var proxy = new VigilConfig.Proxy(maxBody == null ? 10L << 20 : maxBody,
         maxHeader == null ? 16 << 10 : maxHeader.intValue(),
         duration("proxy.headerTimeout"), duration("proxy.requestTimeout"), duration("proxy.idleTimeout"),
-        intOr("proxy.maxInFlight", 512));
+        intOr("proxy.maxInFlight", 512), bool("proxy.lenient"));
 
     String token = str("admin.token");
     if (token != null && token.length() < 16) {
