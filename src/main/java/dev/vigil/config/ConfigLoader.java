@@ -498,7 +498,7 @@ public final class ConfigLoader {
 
     var proxy = new VigilConfig.Proxy(sizeOrDefault("proxy.maxBodySize"), (int) sizeOrDefault("proxy.maxHeaderSize"),
         duration("proxy.headerTimeout"), duration("proxy.requestTimeout"), duration("proxy.idleTimeout"),
-        intOrDefault("proxy.maxInFlight"));
+        intOrDefault("proxy.maxInFlight"), bool("proxy.lenient"));
 
     String token = str("admin.token");
     if (token != null && token.length() < 16) {

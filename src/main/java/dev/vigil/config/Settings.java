@@ -43,6 +43,7 @@ final class Settings {
       Setting.bounded("proxy.requestTimeout", DURATION, "30s", 10, DAY_MS),
       Setting.bounded("proxy.idleTimeout", DURATION, "75s", 100, DAY_MS),
       Setting.bounded("proxy.maxInFlight", INT, 512, 1, 1_000_000),
+      Setting.of("proxy.lenient", BOOL, false), // relaxes the SHOULD-level HTTP/1.1 parsing rules (README)
 
       Setting.of("admin.prefix", PATH_PREFIX, "/sidecar/"),
       Setting.bounded("admin.port", INT, null, 0, 65535),

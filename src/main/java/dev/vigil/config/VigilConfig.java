@@ -69,7 +69,7 @@ public record VigilConfig(
   }
 
   public record Proxy(long maxBodySize, int maxHeaderSize, Duration headerTimeout, Duration requestTimeout,
-                      Duration idleTimeout, int maxInFlight) {
+                      Duration idleTimeout, int maxInFlight, boolean lenient) {
   }
 
   /** {@code port} and {@code token} are null when not set. */

@@ -141,15 +141,18 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       }
     });
     request.exceptionHandler(t -> clientGone());
-    if (request.headers().contains(HttpHeaders.EXPECT)) {
-      response.writeContinue(); // body size was checked before; now invite the body
+    if (request.version() != HttpVersion.HTTP_1_0 && !request.isEnded()
+        && request.headers().contains(HttpHeaders.EXPECT)) {
+      // Only 100-continue gets this far (ProxyHandler answers 417 to any other expectation), and
+      // the body size was checked; an HTTP/1.0 client gets no 1xx (RFC 9110 10.1.1, 15.2).
+      response.writeContinue();
     }
     request.resume();
   }
 
   private void copyRequestHeaders(HttpClientRequest up) {
     var out = up.headers();
-    HopByHop.copy(request.headers(), out, EXPECT, REQUEST_ID);
+    HopByHop.copyRequest(request.headers(), out, EXPECT, REQUEST_ID);
     out.set(REQUEST_ID, requestId);
     String host = request.getHeader(HOST);
     if (settings.rewriteHost() || host == null) {
@@ -262,6 +265,8 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       NetSocket appSide = answer.netSocket();
       pool.detach(lease); // the connection is a tunnel now, no longer the pool's
       lease = null;
+      // Before the client can read the 101 (and start sending tunnel bytes, which are not HTTP).
+      StrictHead.uninstall(request.connection());
       request.resume(); // paused since start(); a paused connection would never read the tunnel's bytes
       request.toNetSocket().onComplete(client -> {
         if (client.failed()) {

@@ -41,14 +41,47 @@ final class HopByHop {
    * {@code Connection}, and {@code extraSkip} (compared ignoring case).
    */
   static void copy(MultiMap from, MultiMap to, AsciiString... extraSkip) {
+    copy(from, to, false, extraSkip);
+  }
+
+  /**
+   * Like {@link #copy}, for a request: also drops names that read as a framing header once {@code _}
+   * becomes {@code -} ({@code Content_Length}), since some app servers (CGI, WSGI) map one to the
+   * other and would then frame the body differently from Vigil (nginx: underscores_in_headers off).
+   */
+  static void copyRequest(MultiMap from, MultiMap to, AsciiString... extraSkip) {
+    copy(from, to, true, extraSkip);
+  }
+
+  private static void copy(MultiMap from, MultiMap to, boolean request, AsciiString... extraSkip) {
     List<String> connection = from.contains(HttpHeaders.CONNECTION) ? from.getAll(HttpHeaders.CONNECTION) : List.of();
     for (Map.Entry<String, String> e : from) {
       String name = e.getKey();
-      if (isFixed(name) || namedIn(connection, name) || matches(extraSkip, name)) {
+      if (isFixed(name) || namedIn(connection, name) || matches(extraSkip, name)
+          || (request && name.indexOf('_') >= 0 && isFramingAlias(name))) {
         continue;
       }
       to.add(name, e.getValue());
     }
+  }
+
+  /** True for {@code content_length} or {@code transfer_encoding} in any case, with {@code _} for {@code -}. */
+  static boolean isFramingAlias(String name) {
+    return sameWithUnderscores(name, "content-length") || sameWithUnderscores(name, "transfer-encoding");
+  }
+
+  private static boolean sameWithUnderscores(String name, String framing) {
+    if (name.length() != framing.length()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      char f = framing.charAt(i);
+      if (c == '_' ? f != '-' : Character.toLowerCase(c) != f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean matches(AsciiString[] names, String name) {

@@ -50,9 +50,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     String uri = request.uri();
     String rawPath;
     String query;
+    boolean asterisk = uri.length() == 1 && uri.charAt(0) == '*';
     if (!uri.isEmpty() && uri.charAt(0) == '/') {
       rawPath = request.path();
       query = request.query();
+    } else if (asterisk) {
+      // asterisk-form (RFC 9112 3.2.4) is for a server-wide OPTIONS only; it goes to the app as is.
+      if (request.method() != HttpMethod.OPTIONS) {
+        refuse(request, start, 400, "request target * is only allowed with OPTIONS", Rejection.BAD_REQUEST, true, 0);
+        return;
+      }
+      rawPath = "/";
+      query = null;
     } else {
       URI target = absoluteTarget(request, uri);
       if (target == null) {
@@ -88,14 +97,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
           Rejection.TOO_LARGE, true, 0);
       return;
     }
+    if (request.headers().contains(HttpHeaders.EXPECT) && !expectsOnlyContinue(request)) {
+      refuse(request, start, 417, "the only expectation Vigil meets is 100-continue", Rejection.BAD_REQUEST, true, 0);
+      return;
+    }
     if (inFlight.incrementAndGet() > settings.maxInFlight()) {
       inFlight.decrementAndGet();
       refuse(request, start, 503, "too many requests in flight (" + settings.maxInFlight() + ")",
           Rejection.OVERLOADED, false, 1);
       return;
     }
-    String forwardUri = PathNormalizer.forForwarding(rawPath);
-    if (!settings.upstreamBasePath().isEmpty()) {
+    String forwardUri = asterisk ? "*" : PathNormalizer.forForwarding(rawPath);
+    if (!asterisk && !settings.upstreamBasePath().isEmpty()) {
       forwardUri = settings.upstreamBasePath() + forwardUri;
     }
     if (query != null) {
@@ -126,6 +139,22 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     return (length != null && !length.trim().equals("0")) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  /** True when every member of every Expect line is 100-continue (RFC 9110 10.1.1); anything else gets 417. */
+  static boolean expectsOnlyContinue(HttpServerRequest request) {
+    for (String value : request.headers().getAll(HttpHeaders.EXPECT)) {
+      int start = 0;
+      while (start <= value.length()) {
+        int comma = value.indexOf(',', start);
+        int end = comma < 0 ? value.length() : comma;
+        if (!value.substring(start, end).trim().equalsIgnoreCase("100-continue")) {
+          return false;
+        }
+        start = end + 1;
+      }
+    }
+    return true;
   }
 
   /** Absolute-form targets are accepted only for the host the client names in Host (RFC 9112 3.2.2). */

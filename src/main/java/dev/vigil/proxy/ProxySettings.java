@@ -15,7 +15,8 @@ record ProxySettings(
     long idleTimeoutMs,
     long maxBodySize,
     int maxInFlight,
-    String adminPrefix) {
+    String adminPrefix,
+    boolean lenient) {
 
   static ProxySettings from(VigilConfig c) {
     var up = c.upstream();
@@ -24,6 +25,7 @@ record ProxySettings(
     return new ProxySettings(up.host(), port, up.ssl(), up.basePath(),
         defaultPort ? up.host() : up.host() + ":" + port, up.rewriteHost(),
         up.connectTimeout().toMillis(), c.proxy().requestTimeout().toMillis(), c.proxy().idleTimeout().toMillis(),
-        c.proxy().maxBodySize(), c.proxy().maxInFlight(), c.admin().prefix());
+        c.proxy().maxBodySize(), c.proxy().maxInFlight(), c.admin().prefix(),
+        c.proxy().lenient());
   }
 }

@@ -62,7 +62,10 @@ public final class ProxyVerticle extends VerticleBase {
     sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
     server = vertx.createHttpServer(serverOptions(config))
-        .connectionHandler(connection -> HeaderTimeout.install(connection, headerTimeoutMs))
+        .connectionHandler(connection -> {
+          HeaderTimeout.install(connection, headerTimeoutMs);
+          StrictHead.install(connection, settings.lenient());
+        })
         .invalidRequestHandler(request -> invalidRequest(request, observer))
         .requestHandler(handler);
     return server.listen(config.listen().port(), config.listen().host());
@@ -117,7 +120,11 @@ public final class ProxyVerticle extends VerticleBase {
     int status;
     String message;
     Rejection rejection;
-    if (cause instanceof TooLongHttpHeaderException) {
+    if (cause instanceof StrictHead.Violation violation) {
+      status = violation.status;
+      message = violation.getMessage();
+      rejection = Rejection.BAD_REQUEST;
+    } else if (cause instanceof TooLongHttpHeaderException) {
       status = 431;
       message = "request header block too large";
       rejection = Rejection.TOO_LARGE;

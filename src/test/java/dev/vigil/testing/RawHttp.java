@@ -15,8 +15,8 @@ import java.util.Map;
 /** A raw-socket HTTP/1.1 client for protocol abuse: send exact bytes, read exact answers. */
 public final class RawHttp implements AutoCloseable {
 
-  /** One parsed answer. Header names are lower case. */
-  public record Response(int status, Map<String, String> headers, String body) {
+  /** One parsed answer. Header names are lower case; {@code statusLine} as received, without CRLF. */
+  public record Response(int status, Map<String, String> headers, String body, String statusLine) {
   }
 
   private final Socket socket;
@@ -66,11 +66,11 @@ public final class RawHttp implements AutoCloseable {
           (a, b) -> a + ", " + b);
     }
     if (status == 100) {
-      return new Response(100, headers, "");
+      return new Response(100, headers, "", statusLine);
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (noBody || status == 204 || status == 304) {
-      return new Response(status, headers, "");
+      return new Response(status, headers, "", statusLine);
     }
     if (headers.containsKey("content-length")) {
       int n = Integer.parseInt(headers.get("content-length"));
@@ -87,7 +87,7 @@ public final class RawHttp implements AutoCloseable {
     } else {
       body.write(in.readAllBytes());
     }
-    return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+    return new Response(status, headers, body.toString(StandardCharsets.UTF_8), statusLine);
   }
 
   /** True when the server closed the connection (reads EOF within the socket timeout). */
