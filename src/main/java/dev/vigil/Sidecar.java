@@ -7,6 +7,7 @@ import dev.vigil.admin.DashboardAssets;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.Finding;
 import dev.vigil.health.HealthAggregator;
+import dev.vigil.health.HealthMeters;
 import dev.vigil.health.HeapGuard;
 import dev.vigil.health.ProcessStats;
 import dev.vigil.health.Readiness;
@@ -93,6 +94,8 @@ public final class Sidecar {
 
     AdminRoutes admin = adminRoutes();
     registerHealth();
+    HealthMeters.register(registry, probe::reachable,
+        () -> memory == null ? "unknown" : memory.memoryState().label(), processStats::rssMiB);
     processStats.start(vertx, 5_000);
     heapGuard.refresh();
     housekeeping = vertx.setPeriodic(1_000, id -> {
