@@ -142,3 +142,14 @@ volumeMounts:
   - name: vigil-tmp
     mountPath: /tmp
 {{- end }}
+
+{{/* Vigil's app.name (vigil.config.app.name, else the full name): the app_name label of its series. */}}
+{{- define "vigil.appName" -}}
+{{- $app := .Values.vigil.config.app | default dict }}
+{{- $app.name | default (include "vigil.fullname" .) }}
+{{- end }}
+
+{{/* The label selector of this release's Vigil series, for the PrometheusRule. */}}
+{{- define "vigil.seriesSelector" -}}
+namespace="{{ .Release.Namespace }}",app_name="{{ include "vigil.appName" . }}"
+{{- end }}

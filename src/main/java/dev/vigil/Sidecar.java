@@ -4,6 +4,7 @@ import dev.vigil.admin.AdminApi;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
+import dev.vigil.health.HealthMeters;
 import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryWatch;
@@ -95,6 +96,8 @@ public final class Sidecar {
         .add("redis", shared::healthJson, shared::findings)
         .add("sidecar", overload::healthJson, overload::findings);
 
+    HealthMeters.register(registry, probe::reachable,
+        () -> memory == null ? "unknown" : memory.memoryState().label(), overload::rssMiB);
     overload.start(vertx);
     long ticker = vertx.setPeriodic(1_000, id -> metrics.tick());
     parts = new Parts(vertx, shared, probe, metrics, keepAlive, memory, overload, admin, runtime, ticker);

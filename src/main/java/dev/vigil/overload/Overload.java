@@ -49,6 +49,11 @@ public final class Overload {
     return guard.shedding();
   }
 
+  /** Vigil's own resident memory in MiB (NaN when unknown), refreshed every second. */
+  public double rssMiB() {
+    return process.rssMiB();
+  }
+
   public List<Finding> findings() {
     return guard.findings();
   }
