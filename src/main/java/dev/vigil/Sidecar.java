@@ -4,6 +4,7 @@ import dev.vigil.admin.AdminApi;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
+import dev.vigil.health.HealthFormats;
 import dev.vigil.health.HealthMeters;
 import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
@@ -72,7 +73,8 @@ public final class Sidecar {
     var memory = config.memory().enabled()
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
-    var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health, readiness,
+    var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
+        new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,
         shared::fleetJson, memory, metrics, registry));
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
         shared.admission());

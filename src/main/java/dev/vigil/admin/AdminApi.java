@@ -2,6 +2,7 @@ package dev.vigil.admin;
 
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
+import dev.vigil.health.HealthFormats;
 import dev.vigil.health.Readiness;
 import dev.vigil.memory.MemoryWatch;
 import dev.vigil.metrics.RequestMetrics;
@@ -46,7 +47,8 @@ public final class AdminApi {
    * @param memory null when {@code memory.enabled} is false
    * @param fleet the fleet view built from this replica's report ({@code ?scope=fleet})
    */
-  public record Parts(VigilConfig.Admin config, String listenHost, HealthAggregator health, Readiness readiness,
+  public record Parts(VigilConfig.Admin config, String listenHost, HealthAggregator health, HealthFormats formats,
+                      Readiness readiness,
                       Function<JsonObject, Future<JsonObject>> fleet, MemoryWatch memory, RequestMetrics metrics,
                       PrometheusMeterRegistry registry) {
   }
@@ -74,7 +76,7 @@ public final class AdminApi {
         .get("", req -> dashboardPage(req, dashboard))
         .getTree("assets/", dashboard::asset)
         .get("health", this::health)
-        .get("health/live", req -> AdminReplies.json(req, 200, new JsonObject().put("status", "UP")))
+        .get("health/live", this::live)
         .get("health/ready", this::ready)
         .get("memory", this::memory)
         .post("memory/cleanup", this::cleanup)
@@ -121,8 +123,14 @@ public final class AdminApi {
 
   private void health(HttpServerRequest req) {
     JsonObject report = parts.health().report();
+    req.response().putHeader("vary", "accept");
     if (!"fleet".equals(req.getParam("scope"))) {
-      AdminReplies.json(req, HealthAggregator.httpStatus(report), report);
+      if (HealthFormats.wantsHealthJson(req.getHeader("accept"))) {
+        AdminReplies.text(req, HealthAggregator.httpStatus(report), HealthFormats.HEALTH_JSON,
+            parts.formats().healthJson(report).toBuffer());
+      } else {
+        AdminReplies.json(req, HealthAggregator.httpStatus(report), report);
+      }
       return;
     }
     parts.fleet().apply(report).onComplete(ar -> {
@@ -134,7 +142,22 @@ public final class AdminApi {
     });
   }
 
+  private void live(HttpServerRequest req) {
+    if (req.params().contains("verbose")) {
+      AdminReplies.text(req, 200, HealthFormats.TEXT,
+          Buffer.buffer(HealthFormats.verbose("livez", HealthFormats.liveness())));
+    } else {
+      AdminReplies.json(req, 200, new JsonObject().put("status", "UP"));
+    }
+  }
+
   private void ready(HttpServerRequest req) {
+    if (req.params().contains("verbose")) {
+      var checks = HealthFormats.readiness(parts.readiness()); // one reading for the lines and the status
+      AdminReplies.text(req, HealthFormats.passed(checks) ? 200 : 503, HealthFormats.TEXT,
+          Buffer.buffer(HealthFormats.verbose("readyz", checks)));
+      return;
+    }
     boolean ready = parts.readiness().ready();
     JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN");
     if (!ready) {

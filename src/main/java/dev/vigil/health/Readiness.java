@@ -44,6 +44,11 @@ public final class Readiness {
     return true;
   }
 
+  /** The registered conditions, for the {@code ?verbose} listing. */
+  public List<Condition> conditions() {
+    return List.copyOf(conditions);
+  }
+
   /** One sentence per failing condition, for the readiness answer's body. */
   public List<String> reasons() {
     List<String> out = new ArrayList<>(conditions.size() + 1);
