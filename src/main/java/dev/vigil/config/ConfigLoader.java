@@ -1,7 +1,9 @@
 package dev.vigil.config;
 
 import dev.vigil.config.Setting.Kind;
+import dev.vigil.app.recycle.RecycleOptions;
 import dev.vigil.keepalive.KeepAliveOptions;
+import dev.vigil.memory.MemoryState;
 import dev.vigil.memory.MemoryWatchOptions;
 import java.io.IOException;
 import java.io.Reader;
@@ -575,7 +577,37 @@ public final class ConfigLoader {
     var lifecycle = new VigilConfig.Lifecycle(duration("lifecycle.drainTimeout"));
 
     return new VigilConfig(listen, upstream, proxy, admin, metrics, memory, keepalive, health, overload, ratelimit,
-        redis, app, lifecycle);
+        redis, app, lifecycle, recycle());
+  }
+
+  /** The {@code recycle.*} keys; the tunables that are not keys keep their defaults. */
+  private RecycleOptions recycle() {
+    RecycleOptions d = RecycleOptions.defaults();
+    Duration horizon = duration("recycle.horizon");
+    Duration minInterval = duration("recycle.minInterval");
+    try {
+      return new RecycleOptions(bool("recycle.enabled"), memoryState("recycle.at"),
+          horizon != null ? horizon : Units.parseDuration(String.valueOf(setting("recycle.horizon").defaultValue())),
+          minInterval != null ? minInterval
+              : Units.parseDuration(String.valueOf(setting("recycle.minInterval").defaultValue())),
+          decimal("recycle.margin", true), intOrDefault("recycle.maxConcurrent"), d.baselineAfter(), d.lead());
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+      return d;
+    }
+  }
+
+  private MemoryState memoryState(String key) {
+    String v = str(key);
+    if (v != null) {
+      for (MemoryState s : List.of(MemoryState.WARNING, MemoryState.CRITICAL)) {
+        if (s.label().equalsIgnoreCase(v)) {
+          return s;
+        }
+      }
+    }
+    bad(key, raw.get(key), Kind.MEMORY_STATE, null);
+    return MemoryState.CRITICAL;
   }
 
   private static String defaultInstance() {

@@ -100,7 +100,18 @@ final class Settings {
       Setting.of("app.name", STRING, "app"),
       Setting.of("app.instance", STRING, null),
 
-      Setting.bounded("lifecycle.drainTimeout", DURATION, "30s", 0, HOUR_MS));
+      Setting.bounded("lifecycle.drainTimeout", DURATION, "30s", 0, HOUR_MS),
+
+      // Recycle the app before the OOM kill (run mode; app-live in a sidecar). Off until asked for:
+      // restarting someone's app is not a default. 10 minutes of horizon leave room for a slow
+      // start and a full drain; 5 minutes between recycles bound the cost of a cold cache; 10% of
+      // the limit stays free while two children overlap.
+      Setting.of("recycle.enabled", BOOL, false),
+      Setting.of("recycle.at", MEMORY_STATE, "critical"),
+      Setting.bounded("recycle.horizon", DURATION, "10m", 1000, 7 * DAY_MS),
+      Setting.bounded("recycle.minInterval", DURATION, "5m", 0, 7 * DAY_MS),
+      Setting.bounded("recycle.margin", FRACTION, "10%", 0, 0.9),
+      Setting.bounded("recycle.maxConcurrent", INT, 1, 1, 1000));
 
   private Settings() {
   }

@@ -1,5 +1,6 @@
 package dev.vigil.config;
 
+import dev.vigil.app.recycle.RecycleOptions;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
 import java.net.URI;
@@ -23,7 +24,8 @@ public record VigilConfig(
     RateLimit ratelimit,
     Redis redis,
     App app,
-    Lifecycle lifecycle) {
+    Lifecycle lifecycle,
+    RecycleOptions recycle) {
 
   public record Listen(String host, int port) {
   }
