@@ -169,6 +169,11 @@ public final class Sidecar {
     return parts == null ? -1 : parts.admin().port();
   }
 
+  /** The proxy's shared runtime (its switchable upstream target, for a recycle), or null before start. */
+  public ProxyRuntime proxyRuntime() {
+    return parts == null ? null : parts.runtime();
+  }
+
   public Readiness readiness() {
     return readiness;
   }

@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
 final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private final Vertx vertx;
-  private final UpstreamPool pool;
+  private final UpstreamPools pools;
   private final ProxySettings settings;
   private final AtomicInteger inFlight;
   private final BooleanSupplier overloaded;
@@ -27,10 +27,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   private final AdminEndpoint admin;
   private final Deadlines deadlines = new Deadlines();
 
-  ProxyHandler(Vertx vertx, UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight,
+  ProxyHandler(Vertx vertx, UpstreamPools pools, ProxySettings settings, AtomicInteger inFlight,
                BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin) {
     this.vertx = vertx;
-    this.pool = pool;
+    this.pools = pools;
     this.settings = settings;
     this.inFlight = inFlight;
     this.overloaded = overloaded;
@@ -114,7 +114,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (query != null) {
       forwardUri = forwardUri + '?' + query;
     }
-    Exchange exchange = new Exchange(pool, settings, inFlight, observer, deadlines, request, forwardUri, start);
+    Exchange exchange = new Exchange(pools.current(), settings, inFlight, observer, deadlines, request, forwardUri, start);
     var pending = admission.check(request);
     if (pending == null || (pending.isComplete() && pending.succeeded() && pending.result() == null)) {
       exchange.start(); // admitted at once (the local limiter answers synchronously)

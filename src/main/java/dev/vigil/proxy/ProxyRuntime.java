@@ -19,6 +19,7 @@ public final class ProxyRuntime {
   private final AdminEndpoint admin;
   private final BooleanSupplier overloaded;
   private final Admission admission;
+  private final UpstreamTarget target = new UpstreamTarget();
 
   /**
    * @param inFlight the in-flight counter, created first so that the metrics gauge can read it
@@ -31,6 +32,11 @@ public final class ProxyRuntime {
     this.admin = admin;
     this.overloaded = overloaded;
     this.admission = admission;
+  }
+
+  /** Where new requests go; a recycle switches it to the new child (see {@link UpstreamTarget}). */
+  public UpstreamTarget target() {
+    return target;
   }
 
   /** Requests forwarded to the app and not finished yet. */

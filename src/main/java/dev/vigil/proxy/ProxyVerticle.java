@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpConnectOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,9 +25,8 @@ public final class ProxyVerticle extends VerticleBase {
   private final int instances;
   private HttpServer server;
   private HttpClientAgent client;
-  private UpstreamPool upstreamPool;
+  private UpstreamPools upstreamPools;
   private long sweeper = -1;
-  private long evictor = -1;
 
   public ProxyVerticle(VigilConfig config, ProxyRuntime runtime, int instances) {
     this.config = config;
@@ -49,15 +47,15 @@ public final class ProxyVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxHeaderSize(64 * 1024)
         .setName("vigil-upstream"));
-    upstreamPool = new UpstreamPool(client, new HttpConnectOptions()
-        .setHost(settings.upstreamHost())
-        .setPort(settings.upstreamPort())
-        .setSsl(settings.upstreamSsl()),
-        share(pool.maxSize()), share(pool.waitQueue()), pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis());
-    evictor = upstreamPool.start(vertx);
-    runtime.addPool(upstreamPool);
+    // One pool per target on this loop: a recycle switches the target and the old pool retires.
+    runtime.target().initialize(settings.upstreamHost(), settings.upstreamPort());
+    upstreamPools = new UpstreamPools(runtime.target(), client, settings.upstreamSsl(),
+        (c, options, target) -> new UpstreamPool(c, options, share(pool.maxSize()), share(pool.waitQueue()),
+            pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis(), target.counter()),
+        runtime, context);
+    upstreamPools.start(vertx, UpstreamPool.tickMs(pool.idleTimeout().toMillis()));
     ExchangeObserver observer = runtime.newObserver();
-    ProxyHandler handler = new ProxyHandler(vertx, upstreamPool, settings, runtime.inFlightCounter(),
+    ProxyHandler handler = new ProxyHandler(vertx, upstreamPools, settings, runtime.inFlightCounter(),
         runtime.overloaded(), runtime.admission(), observer, runtime.admin());
     sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
@@ -77,9 +75,7 @@ public final class ProxyVerticle extends VerticleBase {
     long drainMs = config.lifecycle().drainTimeout().toMillis();
     return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> {
       vertx.cancelTimer(sweeper);
-      vertx.cancelTimer(evictor);
-      upstreamPool.close();
-      runtime.removePool(upstreamPool);
+      upstreamPools.close(vertx);
       return client.close();
     });
   }

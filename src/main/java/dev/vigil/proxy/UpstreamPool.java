@@ -51,13 +51,23 @@ final class UpstreamPool {
   private final long maxLifetimeNanos;
   private final ArrayDeque<Conn> idle = new ArrayDeque<>(); // most recently used first
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final java.util.concurrent.atomic.AtomicInteger targetConnections; // over all loops' pools
   private int open; // connected or connecting, not detached
   private boolean closed;
+  private boolean retired; // the target moved on: no idle connections, no new leases from outside
   // For gauges read on other threads: refreshed by the periodic tick, never on the request path.
   private volatile long published;
 
   UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
                long idleTimeoutMs, long maxLifetimeMs) {
+    this(client, connectOptions, maxSize, maxWaiters, idleTimeoutMs, maxLifetimeMs,
+        new java.util.concurrent.atomic.AtomicInteger());
+  }
+
+  /** @param targetConnections the count of connections open to this pool's target, shared by every loop's pool */
+  UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
+               long idleTimeoutMs, long maxLifetimeMs, java.util.concurrent.atomic.AtomicInteger targetConnections) {
+    this.targetConnections = targetConnections;
     this.client = client;
     this.connectOptions = connectOptions;
     this.maxSize = Math.max(1, maxSize);
@@ -68,8 +78,31 @@ final class UpstreamPool {
 
   /** Starts the periodic close of idle and retired connections; returns the timer id. */
   long start(Vertx vertx) {
-    long tick = Math.max(100, Math.min(1_000, idleTimeoutNanos / 1_000_000L / 4));
-    return vertx.setPeriodic(tick, id -> evict(System.nanoTime()));
+    return vertx.setPeriodic(tickMs(idleTimeoutNanos / 1_000_000L), id -> evict(System.nanoTime()));
+  }
+
+  /** How often idle connections are checked: a quarter of the idle timeout, between 100 ms and 1 s. */
+  static long tickMs(long idleTimeoutMs) {
+    return Math.max(100, Math.min(1_000, idleTimeoutMs / 4));
+  }
+
+  /**
+   * The target moved on (a recycle): idle connections close now, and each leased one closes when
+   * its exchange ends unless an exchange already waiting here takes it over. Exchanges waiting here
+   * are still served (by those connections, or new ones while below the cap): none fails because
+   * of the switch.
+   */
+  void retire() {
+    retired = true;
+    Conn conn;
+    while ((conn = idle.pollFirst()) != null) {
+      conn.connection.close();
+    }
+  }
+
+  /** Retired, and neither connections nor waiters are left. */
+  boolean drained() {
+    return (retired || closed) && open == 0 && waiters.isEmpty();
   }
 
   /** Calls back {@code waiter} with a connection now, once one is free, or with the reason there is none. */
@@ -119,6 +152,10 @@ final class UpstreamPool {
       next.leased(conn);
       return;
     }
+    if (retired) {
+      conn.connection.close();
+      return;
+    }
     conn.idleSinceNanos = System.nanoTime();
     idle.addFirst(conn);
   }
@@ -128,6 +165,7 @@ final class UpstreamPool {
     if (!conn.closed && !conn.detached) {
       conn.detached = true;
       open--;
+      targetConnections.decrementAndGet(); // a tunnel is not waited for: it ends with the old child
       serveWaiters();
     }
   }
@@ -183,9 +221,11 @@ final class UpstreamPool {
 
   private void connect(Waiter waiter) {
     open++;
+    targetConnections.incrementAndGet();
     client.connect(connectOptions).onComplete(ar -> {
       if (ar.failed()) {
         open--;
+        targetConnections.decrementAndGet();
         waiter.leaseFailed(ar.cause());
         serveWaiters();
         return;
@@ -209,6 +249,7 @@ final class UpstreamPool {
     idle.remove(conn);
     if (!conn.detached) {
       open--;
+      targetConnections.decrementAndGet();
       serveWaiters();
     }
   }
