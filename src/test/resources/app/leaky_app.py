@@ -5,6 +5,7 @@ Port: $PORT, or --port N. Paths:
   /leak?mb=N   keeps N more MiB (touched, so it is resident) and answers the total
   /info        JSON: pid, PORT, argv, held MiB
   /crash?code=N  exits at once with code N (default 3)
+  /slow?ms=N   answers its pid after N ms (default 100): a request that is in flight for a while
 Environment: IGNORE_TERM=1 ignores SIGTERM; EXIT_AT_START=N exits with N before listening.
 """
 import http.server
@@ -12,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import time
 import urllib.parse
 
 if os.environ.get("EXIT_AT_START"):
@@ -51,6 +53,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/info":
             self.answer(200, json.dumps({"pid": os.getpid(), "PORT": os.environ.get("PORT"),
                                          "argv": sys.argv[1:], "held_mib": len(held)}))
+        elif url.path == "/slow":
+            time.sleep(int(q.get("ms", ["100"])[0]) / 1000)
+            self.answer(200, str(os.getpid()))
         elif url.path == "/crash":
             os._exit(int(q.get("code", ["3"])[0]))
         else:

@@ -10,10 +10,12 @@ public enum AppState {
   UP,
   /** A child exited; the next one is waiting out the back-off or starting. */
   RESTARTING,
+  /** A recycle is replacing the child (issue 14): the old one drains while a new one starts. */
+  RECYCLING,
   /** No child runs and none will be started (stopped, or the policy said no). */
   STOPPED;
 
-  /** {@code starting | up | restarting | stopped}. */
+  /** {@code starting | up | restarting | recycling | stopped}. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

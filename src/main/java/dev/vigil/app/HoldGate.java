@@ -40,6 +40,7 @@ public final class HoldGate {
   private final long timeoutMs;
   private final long retryAfterSeconds;
   private final AtomicInteger held = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong heldTotal = new java.util.concurrent.atomic.AtomicLong();
   // One lane per event-loop thread: as many as there are event loops.
   private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
   private volatile boolean open;
@@ -122,6 +123,11 @@ public final class HoldGate {
     return held.get();
   }
 
+  /** Requests that ever waited (a recycle reports how many it held: the difference over its run). */
+  public long heldTotal() {
+    return heldTotal.get();
+  }
+
   /** Lets waiting requests through, each event loop's in arrival order, and new ones at once. */
   public void open() {
     open = true;
@@ -172,6 +178,7 @@ public final class HoldGate {
           retryAfterSeconds));
       return h;
     }
+    heldTotal.incrementAndGet();
     Hold h = new Hold(Promise.promise(), ctx, lane);
     lane.waiting.addLast(h);
     h.timer = vertx.setTimer(timeoutMs, id -> {

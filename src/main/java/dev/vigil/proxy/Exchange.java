@@ -34,7 +34,8 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
 
-  private final UpstreamPool pool;
+  private final UpstreamPools pools;
+  private UpstreamPool pool; // chosen at start: a request that waited (admission, hold) goes to the target of then
   private final ProxySettings settings;
   private final AtomicInteger inFlight;
   private final ExchangeObserver observer;
@@ -53,10 +54,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private boolean closeAfterResponse;
   private boolean finished;
 
-  Exchange(UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
+  Exchange(UpstreamPools pools, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
            Deadlines deadlines, HttpServerRequest request, String forwardUri, long start) {
     this.deadlines = deadlines;
-    this.pool = pool;
+    this.pools = pools;
     this.settings = settings;
     this.inFlight = inFlight;
     this.observer = observer;
@@ -71,6 +72,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     request.pause();
     response.closeHandler(v -> clientGone());
     deadlines.add(this, start + settings.requestTimeoutMs() * 1_000_000L);
+    pool = pools.current();
     pool.acquire(this);
   }
 

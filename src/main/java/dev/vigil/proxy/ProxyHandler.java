@@ -114,7 +114,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (query != null) {
       forwardUri = forwardUri + '?' + query;
     }
-    Exchange exchange = new Exchange(pools.current(), settings, inFlight, observer, deadlines, request, forwardUri, start);
+    Exchange exchange = new Exchange(pools, settings, inFlight, observer, deadlines, request, forwardUri, start);
     var pending = admission.check(request);
     if (pending == null || (pending.isComplete() && pending.succeeded() && pending.result() == null)) {
       exchange.start(); // admitted at once (the local limiter answers synchronously)

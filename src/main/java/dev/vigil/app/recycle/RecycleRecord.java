@@ -1,0 +1,52 @@
+package dev.vigil.app.recycle;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * One recycle, as the health {@code app.recycles.last} block shows it.
+ *
+ * @param t            when it started
+ * @param reason       why, in plain words
+ * @param path         overlap or hold
+ * @param rssBeforeMiB the old child's memory when it started, or null when unreadable
+ * @param rssAfterMiB  the new child's memory when it ended, or null when unreadable
+ * @param duration     from start to the old child gone (overlap) or the gate open again (hold)
+ * @param held         requests that waited in the hold gate meanwhile
+ * @param failed       requests answered 5xx meanwhile (by the app or by Vigil)
+ * @param error        why the recycle did not complete (the new child never answered), else null
+ */
+public record RecycleRecord(Instant t, String reason, RecyclePath path, Double rssBeforeMiB, Double rssAfterMiB,
+    Duration duration, long held, long failed, String error) {
+
+  public boolean completed() {
+    return error == null;
+  }
+
+  /** {@code {"t", "reason", "path", "rss_before_mib", "rss_after_mib", "duration_s", "held", "failed"}}. */
+  public JsonObject toJson() {
+    return new JsonObject().put("t", t.toString()).put("reason", reason).put("path", path.label())
+        .put("rss_before_mib", round(rssBeforeMiB)).put("rss_after_mib", round(rssAfterMiB))
+        .put("duration_s", Math.round(duration.toMillis() / 100.0) / 10.0).put("held", held).put("failed", failed)
+        .put("error", error);
+  }
+
+  /** The plain sentence for {@code issues}. */
+  public String sentence(Double limitMiB) {
+    String at = java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(java.time.ZoneOffset.UTC).format(t);
+    if (!completed()) {
+      return "recycling the app at " + at + " did not complete: " + error;
+    }
+    return "recycled the app at " + at + " (" + path.label() + ", " + reason + ") in "
+        + String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0)
+        + (limitMiB == null ? "" : " before its " + RecyclePolicy.mib(limitMiB) + " MiB limit")
+        + "; " + (held > 0 ? held + " requests waited, " : "") + (failed == 0 ? "0 requests failed" : failed
+        + " requests failed");
+  }
+
+  private static Double round(Double v) {
+    return v == null ? null : Math.round(v * 10) / 10.0;
+  }
+}
