@@ -5,6 +5,7 @@ Port: $PORT, or --port N. Paths:
   /leak?mb=N   keeps N more MiB (touched, so it is resident) and answers the total
   /info        JSON: pid, PORT, argv, held MiB
   /crash?code=N  exits at once with code N (default 3)
+  /api/memory-status  {"rss_bytes": n}: this process's resident memory (VmRSS)
   /slow?ms=N   answers its pid after N ms (default 100): a request that is in flight for a while
 Environment: IGNORE_TERM=1 ignores SIGTERM; EXIT_AT_START=N exits with N before listening.
 """
@@ -53,6 +54,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/info":
             self.answer(200, json.dumps({"pid": os.getpid(), "PORT": os.environ.get("PORT"),
                                          "argv": sys.argv[1:], "held_mib": len(held)}))
+        elif url.path == "/api/memory-status":
+            with open("/proc/self/status") as f:
+                kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+            self.answer(200, json.dumps({"rss_bytes": kib * 1024}))
         elif url.path == "/slow":
             time.sleep(int(q.get("ms", ["100"])[0]) / 1000)
             self.answer(200, str(os.getpid()))

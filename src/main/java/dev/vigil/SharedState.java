@@ -11,6 +11,7 @@ import dev.vigil.store.redis.LeaderLock;
 import dev.vigil.store.redis.MemoryHistoryStore;
 import dev.vigil.memory.MemorySample;
 import java.time.Instant;
+import dev.vigil.store.redis.RecycleLease;
 import dev.vigil.store.redis.RedisStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -61,6 +62,11 @@ final class SharedState {
     // Per instance: replicas watch different processes, and a restarted sidecar keeps its pod name.
     memoryHistory = new MemoryHistoryStore(store, config.app().name() + ":" + config.app().instance(),
         config.memory().watch().history());
+  }
+
+  /** The fleet's recycle lease ({@code recycle.maxConcurrent}); without Redis each replica decides alone. */
+  RecycleLease recycleLease() {
+    return new RecycleLease(store, config.app().name(), config.app().instance(), config.recycle().maxConcurrent(), TTL);
   }
 
   /** Connects when Redis is configured; never fails start-up because Redis is down. */

@@ -1,6 +1,9 @@
 package dev.vigil;
 
 import dev.vigil.admin.AdminApi;
+import dev.vigil.admin.AppControl;
+import dev.vigil.app.recycle.MemoryView;
+import dev.vigil.app.recycle.Recycling;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
@@ -45,7 +48,7 @@ public final class Sidecar {
   /** Everything {@link #start} builds, in the order it builds them. */
   private record Parts(Vertx vertx, SharedState shared, UpstreamProbe probe, RequestMetrics metrics,
                        KeepAlive keepAlive, MemoryWatch memory, Overload overload, AdminApi admin,
-                       ProxyRuntime runtime, long ticker) {
+                       ProxyRuntime runtime, long ticker, Recycling recycling) {
   }
 
   /**
@@ -73,9 +76,20 @@ public final class Sidecar {
     var memory = config.memory().enabled()
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
+    var recycling = recycling(vertx, shared, memory, inFlight);
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
         new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,
-        shared::fleetJson, memory, metrics, registry));
+        shared::fleetJson, memory, metrics, registry), recycling == null ? AppControl.NONE : new AppControl() {
+          @Override
+          public boolean appLive() {
+            return recycling.appLive();
+          }
+
+          @Override
+          public Future<JsonObject> recycleNow() {
+            return recycling.recycleNow();
+          }
+        });
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
         shared.admission());
     if (registry != null) {
@@ -83,6 +97,13 @@ public final class Sidecar {
     }
 
     readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    if (recycling != null) {
+      readiness.require("recycle", () -> !recycling.unready(),
+          "a recycle of the app is due: traffic goes elsewhere while it finishes its requests");
+      // The run-mode app block (issue 13) carries these as its "recycles"; until then, in sidecar mode:
+      health.add("app", () -> new JsonObject().put("mode", "sidecar").put("recycles", recycling.healthJson()),
+          recycling::findings);
+    }
     if (memory != null) {
       readiness.require("memory", () -> !memory.unready(),
           "app memory is critical and memory.unreadyWhenCritical is set");
@@ -102,7 +123,7 @@ public final class Sidecar {
         () -> memory == null ? "unknown" : memory.memoryState().label(), overload::rssMiB);
     overload.start(vertx);
     long ticker = vertx.setPeriodic(1_000, id -> metrics.tick());
-    parts = new Parts(vertx, shared, probe, metrics, keepAlive, memory, overload, admin, runtime, ticker);
+    parts = new Parts(vertx, shared, probe, metrics, keepAlive, memory, overload, admin, runtime, ticker, recycling);
 
     int loops = eventLoops();
     return shared.start(health::report)
@@ -113,6 +134,7 @@ public final class Sidecar {
               memory.preload(samples);
               return memory.start();
             }))
+        .compose(v -> recycling == null ? Future.succeededFuture() : recycling.start())
         .compose(v -> vertx.deployVerticle(() -> {
           ProxyVerticle p = new ProxyVerticle(config, runtime, loops);
           proxies.add(p);
@@ -122,6 +144,22 @@ public final class Sidecar {
           proxyDeployment = id;
           return admin.listen();
         });
+  }
+
+  /**
+   * Sidecar-mode recycling ({@code recycle.enabled}; needs memory watching): readiness off, drain,
+   * then app-live 503 so that kubelet restarts the app container. Run mode adds a Recycler.
+   */
+  private Recycling recycling(Vertx vertx, SharedState shared, MemoryWatch memory, AtomicInteger inFlight) {
+    if (!config.recycle().enabled() || memory == null) {
+      return null;
+    }
+    var watch = config.memory().watch();
+    var up = config.upstream();
+    return new Recycling(new Recycling.Parts(vertx, config.recycle(), clock, () -> MemoryView.of(memory.memoryJson()),
+        watch.cleanupUrl() == null ? null : memory::cleanup, shared.recycleLease(), SharedState.TTL, null,
+        inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
+        watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry));
   }
 
   /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */
@@ -155,6 +193,7 @@ public final class Sidecar {
       p.vertx().cancelTimer(p.ticker());
       p.overload().stop(p.vertx());
       return Future.join(p.admin().close(), p.keepAlive().stop(), p.probe().stop(),
+          p.recycling() == null ? Future.succeededFuture() : p.recycling().stop(),
           p.memory() == null ? Future.succeededFuture() : p.memory().stop(), p.shared().stop());
     }).mapEmpty();
   }

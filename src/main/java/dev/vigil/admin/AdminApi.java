@@ -34,7 +34,11 @@ import java.util.function.Function;
  *   <li>{@code GET requests?limit=N}: the newest proxied requests (default 100);</li>
  *   <li>{@code GET metrics}: Prometheus text;</li>
  *   <li>{@code POST memory/cleanup}: asks the app to free memory (bearer token; admin listener only
- *       when there is one; 409 when off or cooling down).</li>
+ *       when there is one; 409 when off or cooling down);</li>
+ *   <li>{@code GET health/app-live}: 200, or 503 once a recycle is due and the app is drained (the app
+ *       container's livenessProbe in Kubernetes);</li>
+ *   <li>{@code POST app/recycle}: recycles the app now (same rules as {@code memory/cleanup}; 409 when
+ *       recycling is off, running, or another replica holds the lease).</li>
  * </ul>
  * Any other method on a known path gets 405 with {@code Allow}; unknown paths 404. To add an
  * endpoint, add one line to {@link #routes()} and one item to this list.
@@ -55,12 +59,19 @@ public final class AdminApi {
 
   private final Vertx vertx;
   private final Parts parts;
+  private final AppControl app;
   private final AdminRoutes routes;
   private HttpServer listener;
 
   public AdminApi(Vertx vertx, Parts parts) {
+    this(vertx, parts, AppControl.NONE);
+  }
+
+  /** @param app recycling's admin side ({@link AppControl#NONE} when {@code recycle.enabled} is false) */
+  public AdminApi(Vertx vertx, Parts parts, AppControl app) {
     this.vertx = vertx;
     this.parts = parts;
+    this.app = app;
     this.routes = routes();
   }
 
@@ -78,6 +89,8 @@ public final class AdminApi {
         .get("health", this::health)
         .get("health/live", this::live)
         .get("health/ready", this::ready)
+        .get("health/app-live", this::appLive)
+        .post("app/recycle", this::recycle)
         .get("memory", this::memory)
         .post("memory/cleanup", this::cleanup)
         .get("requests", this::requests)
@@ -164,6 +177,22 @@ public final class AdminApi {
       body.put("reasons", new JsonArray(parts.readiness().reasons()));
     }
     AdminReplies.json(req, ready ? 200 : 503, body);
+  }
+
+  private void appLive(HttpServerRequest req) {
+    boolean live = app.appLive();
+    AdminReplies.json(req, live ? 200 : 503, new JsonObject().put("status", live ? "UP" : "DOWN")
+        .put("reason", live ? null : "a recycle is due and the app is drained: restart it"));
+  }
+
+  private void recycle(HttpServerRequest req) {
+    app.recycleNow().onComplete(ar -> {
+      if (ar.succeeded()) {
+        AdminReplies.json(req, 200, ar.result());
+      } else {
+        ErrorReply.send(req, 409, ar.cause().getMessage(), false);
+      }
+    });
   }
 
   private void memory(HttpServerRequest req) {
