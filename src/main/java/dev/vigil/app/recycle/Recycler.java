@@ -67,6 +67,8 @@ public final class Recycler {
   private volatile AppSupervisor current;
   private volatile boolean holding; // between the old child's stop and the new child's start in hold
   private volatile Double baselineMiB;
+  private volatile AppSupervisor starting; // a recycle's new child, until it is current or given up
+  private volatile boolean stopped;
 
   /**
    * @param first          the supervisor of the first child (not started yet)
@@ -86,6 +88,16 @@ public final class Recycler {
     this.failedRequests = failedRequests;
     adopt(first);
     this.current = first;
+  }
+
+  /**
+   * Stops for good (Vigil's shutdown): the current child and a child a running recycle is starting
+   * (SIGTERM, SIGKILL after {@code app.stopTimeout}); a recycle still running starts nothing more.
+   */
+  public Future<Void> stop() {
+    stopped = true;
+    AppSupervisor s = starting;
+    return Future.join(current.stop(), s == null ? Future.succeededFuture() : s.stop()).mapEmpty();
   }
 
   /** Adds a listener that sees the current supervisor's events only. */
@@ -195,12 +207,24 @@ public final class Recycler {
    */
   private Future<AppSupervisor> startChild() {
     return vertx.executeBlocking(Ports::freeLoopbackPort, false).compose(port -> {
+      if (stopped) {
+        return Future.failedFuture("Vigil is stopping");
+      }
       AppSupervisor next = children.apply(port);
       adopt(next);
+      starting = next;
       return next.start()
+          .compose(v -> stopped ? Future.<Void>failedFuture("Vigil is stopping") : Future.<Void>succeededFuture())
           .compose(v -> next.firstUp().timeout(timing.startTimeout().toMillis(), TimeUnit.MILLISECONDS))
-          .map(v -> next)
+          .map(v -> {
+            starting = null;
+            return next;
+          })
           .recover(err -> {
+            starting = null;
+            if (stopped) {
+              return next.stop().compose(e -> Future.failedFuture("Vigil is stopping"));
+            }
             String why = "the new app did not answer its health path within " + timing.startTimeout().toSeconds()
                 + " s";
             if (holding) {

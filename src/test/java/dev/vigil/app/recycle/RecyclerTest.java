@@ -52,6 +52,9 @@ class RecyclerTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    if (recycler != null) {
+      await(recycler.stop(), 20);
+    }
     for (AppSupervisor s : supervisors) {
       await(s.stop(), 20);
     }
@@ -203,10 +206,14 @@ class RecyclerTest {
   }
 
   static void waitUntil(String what, java.util.function.BooleanSupplier cond) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    waitUntil(what, cond, 10);
+  }
+
+  static void waitUntil(String what, java.util.function.BooleanSupplier cond, long seconds) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!cond.getAsBoolean()) {
       if (System.nanoTime() > end) {
-        throw new AssertionError("not within 10 s: " + what);
+        throw new AssertionError("not within " + seconds + " s: " + what);
       }
       Thread.sleep(20);
     }
