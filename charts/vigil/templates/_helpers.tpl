@@ -65,6 +65,9 @@ from app.*; everything else comes from vigil.config, which wins.
   "memory" (dict "poll" (dict "url" (printf "%s%s" $loopback .Values.app.memoryPath)))
   "keepalive" (dict "target" (printf "%s%s" $loopback .Values.app.healthPath))
   "app" (dict "name" (include "vigil.fullname" .)) }}
+{{- if .Values.recycle.enabled }}
+{{- $_ := set $defaults "recycle" (dict "enabled" true) }}
+{{- end }}
 {{- $config := mustMergeOverwrite $defaults (deepCopy .Values.vigil.config) }}
 {{- $_ := set $config "listen" (dict "host" "0.0.0.0" "port" (int .Values.vigil.port)) }}
 {{- if gt (int .Values.vigil.adminPort) 0 }}
@@ -115,6 +118,14 @@ env:
         name: {{ . }}
         key: {{ $.Values.vigil.adminToken.secretKey }}
   {{- end }}
+  {{- if and .Values.recycle.enabled (dig "limits" "memory" "" .Values.app.resources) }}
+  # The app container's memory limit in bytes: what the OOM killer compares against.
+  - name: VIGIL_MEMORY_LIMIT
+    valueFrom:
+      resourceFieldRef:
+        containerName: {{ .Values.app.name }}
+        resource: limits.memory
+  {{- end }}
   {{- with .Values.vigil.env }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
@@ -141,6 +152,17 @@ volumeMounts:
     readOnly: true
   - name: vigil-tmp
     mountPath: /tmp
+{{- end }}
+
+{{/*
+The app container's livenessProbe with recycling on: Vigil's app-live on Vigil's port (the probe
+reaches the pod's IP, where Vigil listens; the named port "http" belongs to the Vigil container).
+*/}}
+{{- define "vigil.appLiveProbe" -}}
+httpGet:
+  path: {{ include "vigil.adminPrefix" . }}health/app-live
+  port: {{ .Values.vigil.port }}
+{{ toYaml .Values.recycle.livenessProbe }}
 {{- end }}
 
 {{/* Vigil's app.name (vigil.config.app.name, else the full name): the app_name label of its series. */}}
