@@ -157,8 +157,9 @@ class SidecarHealthTest {
 
   @Test
   void upstreamErrorsAreSaidInPlainWords() throws Exception {
-    int port = start(Map.of());
+    // 503 from the first check on: had one 200 come first, a single 503 would not be an issue yet.
     healthStatus.set(503);
+    int port = start(Map.of());
     Answer a = awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error")));
     assertTrue(hasIssue(a, "does not answer its health check"), a.body().encodePrettily());
   }
