@@ -166,6 +166,10 @@ final class SharedState {
           .put("instance", config.app().instance())
           .put("status", own.getString("status"))
           .put("reported", own.getString("timestamp"));
+      JsonObject lastRecycle = FleetRegistry.lastRecycle(own);
+      if (lastRecycle != null) {
+        self.put("last_recycle", lastRecycle);
+      }
       return Future.succeededFuture(new JsonObject()
           .put("status", own.getString("status"))
           .put("source", store == null ? "local" : "local (redis unreachable)")

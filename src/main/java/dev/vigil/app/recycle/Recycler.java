@@ -139,11 +139,17 @@ public final class Recycler {
   }
 
   /**
-   * Recycles now. Fails at once with {@link IllegalStateException} when a recycle is running;
+   * Recycles now. Fails at once with {@link IllegalStateException} when a recycle is running or the
+   * app is not up;
    * otherwise completes with the record (also when the new child never answered: see
    * {@link RecycleRecord#error()}).
    */
   public Future<RecycleRecord> recycle(String reason, RecyclePath path) {
+    AppState now = current.state();
+    if (now != AppState.UP) {
+      // Crashed and restarting, or not started: the supervisor is bringing up a fresh child anyway.
+      return Future.failedFuture(new IllegalStateException("the app is " + now.label() + ", not up"));
+    }
     if (!running.compareAndSet(false, true)) {
       return Future.failedFuture(new IllegalStateException("a recycle is already running"));
     }

@@ -127,6 +127,9 @@ public final class Recycling {
    */
   public Future<JsonObject> recycleNow() {
     Promise<JsonObject> done = Promise.promise();
+    if (context == null) {
+      return Future.failedFuture(new IllegalStateException("recycling has not started yet"));
+    }
     context.runOnContext(v -> {
       if (busy) {
         done.fail(new IllegalStateException("a recycle is already running"));

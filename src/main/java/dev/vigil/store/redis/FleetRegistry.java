@@ -93,18 +93,32 @@ public final class FleetRegistry {
     if (issues instanceof JsonArray list) {
       report.put("issues", new JsonArray(list.getList().subList(0, Math.min(MAX_ISSUES, list.size()))));
     }
+    JsonObject lastRecycle = lastRecycle(healthSnapshot);
+    if (lastRecycle != null) {
+      report.put("last_recycle", lastRecycle);
+    }
     return store.eval(PUBLISH, keys,
         List.of(instanceId, report.encode(), ttlMillis, Integer.toString(MAX_REPLICAS))).mapEmpty();
   }
 
   /**
-   * @return {@code {"status": worst, "replicas": [{"instance", "status", "reported"}]}} sorted by
+   * @return {@code {"status": worst, "replicas": [{"instance", "status", "reported", "last_recycle"}]}} sorted by
    *     instance; status is {@code unhealthy} when no replica reported within its ttl. Fails when
    *     Redis does (the caller then shows its own status only).
    */
   public Future<JsonObject> fleet() {
     return store.eval(LIST_LIVE, keys, List.of(Integer.toString(MAX_REPLICAS)))
         .map(FleetRegistry::toFleet);
+  }
+
+  /** {@code app.recycles.last} of a health document (issue 14), or null. */
+  public static JsonObject lastRecycle(JsonObject healthSnapshot) {
+    Object app = healthSnapshot.getValue("app");
+    if (app instanceof JsonObject a && a.getValue("recycles") instanceof JsonObject r
+        && r.getValue("last") instanceof JsonObject last) {
+      return last;
+    }
+    return null;
   }
 
   private static JsonObject toFleet(RedisReply reply) {
@@ -117,6 +131,9 @@ public final class FleetRegistry {
           .put("reported", report.getString("reported"));
       if (report.containsKey("issues")) {
         replica.put("issues", report.getValue("issues"));
+      }
+      if (report.containsKey("last_recycle")) {
+        replica.put("last_recycle", report.getValue("last_recycle"));
       }
       replicas.add(replica);
     }

@@ -148,6 +148,22 @@ class RecyclerTest {
   }
 
   @Test
+  void refusesWhileTheAppIsNotUpAndWhileARecycleRuns() throws Exception {
+    AppSupervisor first = supervisor(Ports.freeLoopbackPort());
+    proxy = new GatedProxy(vertx, first.port(), Map.of());
+    recycler = new Recycler(vertx, first, this::supervisor, proxy.runtime.target(), proxy.gate,
+        new Recycler.Timing(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofMillis(300)),
+        Clock.systemUTC(), proxy.fiveXx::get);
+    Throwable notUp = recycler.recycle("test", RecyclePath.OVERLAP).cause();
+    assertEquals("the app is stopped, not up", notUp.getMessage());
+    await(first.start(), 10);
+    await(first.firstUp(), 15);
+    Future<RecycleRecord> running = recycler.recycle("test", RecyclePath.OVERLAP);
+    assertEquals("a recycle is already running", recycler.recycle("again", RecyclePath.HOLD).cause().getMessage());
+    assertTrue(await(running, 60).completed());
+  }
+
+  @Test
   void overlapMovesTrafficToASecondChildWithoutAFailedRequest() throws Exception {
     start();
     AppSupervisor old = recycler.current();
