@@ -33,16 +33,24 @@ public record RecycleRecord(Instant t, String reason, RecyclePath path, Double r
         .put("error", error);
   }
 
-  /** The plain sentence for {@code issues}. */
-  public String sentence(Double limitMiB) {
+  /**
+   * The plain sentence for {@code issues}: "recycled the app at 14:02, 11 min before its 512 MiB limit
+   * (overlap: REASON); 0 requests failed".
+   *
+   * @param limitMiB        the limit, or null when unknown
+   * @param toLimitSeconds  how far the limit was at the fitted slope when the recycle began, or null
+   */
+  public String sentence(Double limitMiB, Double toLimitSeconds) {
     String at = java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(java.time.ZoneOffset.UTC).format(t);
     if (!completed()) {
       return "recycling the app at " + at + " did not complete: " + error;
     }
-    return "recycled the app at " + at + " (" + path.label() + ", " + reason + ") in "
-        + String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0)
-        + (limitMiB == null ? "" : " before its " + RecyclePolicy.mib(limitMiB) + " MiB limit")
-        + "; " + (held > 0 ? held + " requests waited, " : "") + (failed == 0 ? "0 requests failed" : failed
+    String before = limitMiB == null ? "" : (toLimitSeconds == null ? "" : ", "
+        + RecyclePolicy.human(Duration.ofSeconds(Math.round(toLimitSeconds)))) + " before its "
+        + RecyclePolicy.mib(limitMiB) + " MiB limit";
+    return "recycled the app at " + at + before + " (" + path.label() + ": " + reason + ") in "
+        + String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0) + "; "
+        + (held > 0 ? held + " requests waited, " : "") + (failed == 0 ? "0 requests failed" : failed
         + " requests failed");
   }
 

@@ -169,7 +169,7 @@ public final class Recycler {
             }))
         .onComplete(ar -> running.set(false))
         .onSuccess(r -> LOG.log(r.completed() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
-            r.sentence(null)));
+            r.sentence(null, null)));
   }
 
   /** Second child first, switch, drain the old one, stop it. Fails (old one untouched) if the new one never answers. */

@@ -74,7 +74,7 @@ public final class Recycling {
   private final Map<RecyclePath, AtomicLong> totals = new EnumMap<>(RecyclePath.class);
   private Context context;
   private long ticker = -1;
-  private boolean busy; // on the context
+  private volatile boolean busy; // set on the context; cleared where a recycle ends
 
   // Read from any thread.
   private volatile boolean due;
@@ -82,6 +82,7 @@ public final class Recycling {
   private volatile RecycleRecord last;
   private volatile String pending; // the last due-but-waiting reason (deferred, or another replica recycling)
   private volatile boolean alone;
+  private volatile Double lastToLimitSeconds; // at the last recycle's decision, for its sentence
 
   public Recycling(Parts parts) {
     this.parts = parts;
@@ -171,6 +172,8 @@ public final class Recycling {
       }
       alone = outcome == RecycleLease.Outcome.ALONE;
       pending = null;
+      MemoryView view = parts.memory().get();
+      lastToLimitSeconds = view == null || view.limitMiB() == null ? null : view.secondsUntil(view.limitMiB());
       long renew = parts.vertx().setPeriodic(Math.max(1, parts.leaseTtl().toMillis() / 3),
           id -> parts.lease().tryAcquire());
       Future<RecycleRecord> run = parts.recycler() != null
@@ -286,7 +289,7 @@ public final class Recycling {
     RecycleRecord r = last;
     if (r != null && Duration.between(r.t(), parts.clock().instant()).compareTo(RECENT) < 0) {
       MemoryView v = parts.memory().get();
-      String sentence = r.sentence(v == null ? null : v.limitMiB());
+      String sentence = r.sentence(v == null ? null : v.limitMiB(), lastToLimitSeconds);
       out.add(r.completed() && r.failed() == 0 ? Finding.note(sentence) : Finding.degraded(sentence));
     }
     if (due) {
