@@ -3,9 +3,11 @@
 Port: $PORT, or --port N. Paths:
   /health      200 "ok" (503 when NEVER_HEALTHY=1)
   /leak?mb=N   keeps N more MiB (touched, so it is resident) and answers the total
+               (&at_once=1: one allocation, written in one go, so the memory jumps between two samples)
   /info        JSON: pid, PORT, argv, held MiB
   /crash?code=N  exits at once with code N (default 3)
   /api/memory-status  {"rss_bytes": n}: this process's resident memory (VmRSS)
+  POST /api/cleanup   frees what /leak kept unless CLEANUP_FREES=0; counts the calls (in /info)
   /slow?ms=N   answers its pid after N ms (default 100): a request that is in flight for a while
 Environment: IGNORE_TERM=1 ignores SIGTERM; EXIT_AT_START=N exits with N before listening.
 """
@@ -26,6 +28,7 @@ port = int(os.environ["PORT"])
 if "--port" in sys.argv:
     port = int(sys.argv[sys.argv.index("--port") + 1])
 held = []
+cleanups = [0]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,6 +44,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        if urllib.parse.urlparse(self.path).path == "/api/cleanup":
+            cleanups[0] += 1
+            if os.environ.get("CLEANUP_FREES") != "0":
+                held.clear()
+            self.answer(200, json.dumps({"freed": True}))
+        else:
+            self.answer(404, "no")
+
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(url.query)
@@ -48,12 +60,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(503 if os.environ.get("NEVER_HEALTHY") == "1" else 200, "ok")
         elif url.path == "/leak":
             mb = int(q.get("mb", ["1"])[0])
-            for _ in range(mb):
-                held.append(bytearray(b"x" * (1 << 20)))
+            if q.get("at_once") == ["1"]:
+                held.append(b"x" * (mb << 20))
+            else:
+                for _ in range(mb):
+                    held.append(bytearray(b"x" * (1 << 20)))
             self.answer(200, str(len(held)))
         elif url.path == "/info":
             self.answer(200, json.dumps({"pid": os.getpid(), "PORT": os.environ.get("PORT"),
-                                         "argv": sys.argv[1:], "held_mib": len(held)}))
+                                         "argv": sys.argv[1:], "held_mib": len(held),
+                                         "cleanups": cleanups[0]}))
         elif url.path == "/api/memory-status":
             with open("/proc/self/status") as f:
                 kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))

@@ -11,6 +11,7 @@ import dev.vigil.health.HealthFormats;
 import dev.vigil.health.HealthMeters;
 import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
+import dev.vigil.memory.MemoryState;
 import dev.vigil.memory.MemoryWatch;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
@@ -159,7 +160,8 @@ public final class Sidecar {
     return new Recycling(new Recycling.Parts(vertx, config.recycle(), clock, () -> MemoryView.of(memory.memoryJson()),
         watch.cleanupUrl() == null ? null : memory::cleanup, shared.recycleLease(), SharedState.TTL, null,
         inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
-        watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry));
+        watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry,
+        config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent()));
   }
 
   /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */

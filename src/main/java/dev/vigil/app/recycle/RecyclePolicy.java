@@ -33,17 +33,29 @@ public final class RecyclePolicy {
 
   private final RecycleOptions opts;
   private final boolean cleanupConfigured;
+  private final double atPercent;
   private Instant lastRecycle;
   private Instant cleanupAt;
   private Instant lastSample;
   private int samplesSinceCleanup;
 
+  /** With the default thresholds of {@code memory.warnPercent} and {@code memory.criticalPercent}. */
+  public RecyclePolicy(RecycleOptions opts, boolean cleanupConfigured) {
+    this(opts, cleanupConfigured, opts.at() == dev.vigil.memory.MemoryState.WARNING
+        ? dev.vigil.memory.MemoryWatchOptions.DEFAULT_WARN_PERCENT
+        : dev.vigil.memory.MemoryWatchOptions.DEFAULT_CRITICAL_PERCENT);
+  }
+
   /**
    * @param cleanupConfigured {@code memory.cleanup.url} is set: a cleanup call comes before a recycle
+   * @param atPercent         the share of the limit behind {@code recycle.at} ({@code memory.warnPercent} or
+   *                          {@code memory.criticalPercent}): the state alone does not make a recycle due
+   *                          once memory fell back under it (the state machine clears only a few samples later)
    */
-  public RecyclePolicy(RecycleOptions opts, boolean cleanupConfigured) {
+  public RecyclePolicy(RecycleOptions opts, boolean cleanupConfigured, double atPercent) {
     this.opts = opts;
     this.cleanupConfigured = cleanupConfigured;
+    this.atPercent = atPercent;
   }
 
   /**
@@ -124,7 +136,8 @@ public final class RecyclePolicy {
   /** Why a recycle is due now, or null when it is not. */
   private String dueReason(MemoryView view, Double baselineMiB) {
     Double limit = view.limitMiB();
-    if (view.state().compareTo(opts.at()) >= 0) {
+    boolean stillAbove = limit == null || view.rssMiB() >= atPercent / 100 * limit;
+    if (view.state().compareTo(opts.at()) >= 0 && stillAbove) {
       return "memory is " + view.state().label() + (limit == null ? "" : String.format(Locale.ROOT,
           " (%s of %s MiB)", percent(view.rssMiB(), limit), mib(limit)));
     }

@@ -61,11 +61,12 @@ public final class Recycling {
    * @param drainTimeout  {@code lifecycle.drainTimeout}
    * @param restartWait   sidecar mode: how long to wait for kubelet's restart before giving up
    * @param registry      where {@code vigil_app_recycles_total} goes, or null
+   * @param atPercent     {@code memory.warnPercent} or {@code memory.criticalPercent}, whichever {@code recycle.at} names
    */
   public record Parts(Vertx vertx, RecycleOptions opts, Clock clock, Supplier<MemoryView> memory,
                       Supplier<Future<?>> cleanup, RecycleLease lease, Duration leaseTtl, Recycler recycler,
                       IntSupplier inFlight, Supplier<Future<Boolean>> appAnswers, Duration tick,
-                      Duration drainTimeout, Duration restartWait, MeterRegistry registry) {
+                      Duration drainTimeout, Duration restartWait, MeterRegistry registry, double atPercent) {
   }
 
   private final Parts parts;
@@ -86,7 +87,7 @@ public final class Recycling {
 
   public Recycling(Parts parts) {
     this.parts = parts;
-    this.policy = new RecyclePolicy(parts.opts(), parts.cleanup() != null);
+    this.policy = new RecyclePolicy(parts.opts(), parts.cleanup() != null, parts.atPercent());
     for (RecyclePath p : RecyclePath.values()) {
       totals.put(p, new AtomicLong());
       if (parts.registry() != null) {

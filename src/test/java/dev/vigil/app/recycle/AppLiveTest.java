@@ -48,9 +48,14 @@ class AppLiveTest {
   }
 
   Process startApp(int port) throws Exception {
+    return startApp(port, Map.of());
+  }
+
+  Process startApp(int port, Map<String, String> env) throws Exception {
     Path script = Path.of(AppLiveTest.class.getResource("/app/leaky_app.py").toURI());
     ProcessBuilder pb = new ProcessBuilder(List.of("/usr/bin/python3", script.toString())).inheritIO();
     pb.environment().put("PORT", Integer.toString(port));
+    pb.environment().putAll(env);
     Process p = pb.start();
     waitUntil("the app answers", 15, () -> status(port, "/health") == 200);
     return p;
@@ -123,6 +128,64 @@ class AppLiveTest {
     String metrics = get(vigil, "/sidecar/metrics").body();
     assertTrue(metrics.contains("vigil_app_recycles_total{path=\"hold\"} 1.0"), metrics);
     assertTrue(metrics.contains("vigil_app_recycles_total{path=\"overlap\"} 0.0"), metrics);
+  }
+
+  Map<String, String> cleanupSettings(int appPort) {
+    return Map.ofEntries(Map.entry("memory.enabled", "true"),
+        Map.entry("memory.poll.url", "http://127.0.0.1:" + appPort + "/api/memory-status"),
+        Map.entry("memory.poll.interval", "100ms"), Map.entry("memory.limit", "96MiB"),
+        Map.entry("memory.cleanup.url", "http://127.0.0.1:" + appPort + "/api/cleanup"),
+        Map.entry("upstream.health.path", "/health"), Map.entry("recycle.enabled", "true"),
+        Map.entry("recycle.minInterval", "1m"), Map.entry("lifecycle.drainTimeout", "10s"));
+  }
+
+  @Test
+  void aCleanupThatFreesTheMemoryComesFirstAndNoRecycleFollows() throws Exception {
+    int appPort = Ports.freeLoopbackPort();
+    app = startApp(appPort);
+    sidecar = Vigils.start(vertx, "http://127.0.0.1:" + appPort, cleanupSettings(appPort));
+    int vigil = sidecar.proxyPort();
+    waitUntil("ready", 10, () -> status(vigil, "/sidecar/health/ready") == 200);
+    assertEquals(200, get(appPort, "/leak?mb=100&at_once=1").statusCode());
+    waitUntil("the cleanup endpoint was called", 15,
+        () -> info(appPort).getInteger("cleanups") >= 1);
+    waitUntil("the cleanup freed the memory", 15, () -> memory(vigil).getDouble("rss_mib", 1e9) < 60);
+    // The policy watches the next samples: they are below the threshold, so no recycle follows.
+    int samples = memory(vigil).getJsonArray("samples").size();
+    waitUntil("five more samples", 15, () -> memory(vigil).getJsonArray("samples").size() >= samples + 5);
+    assertEquals(200, status(vigil, "/sidecar/health/app-live"));
+    assertEquals(200, status(vigil, "/sidecar/health/ready"));
+    JsonObject recycles = new JsonObject(get(vigil, "/sidecar/health").body()).getJsonObject("app")
+        .getJsonObject("recycles");
+    assertEquals(0, recycles.getInteger("total"), recycles.encode());
+  }
+
+  @Test
+  void aCleanupThatDoesNotHelpIsFollowedByTheRecycle() throws Exception {
+    int appPort = Ports.freeLoopbackPort();
+    app = startApp(appPort, Map.of("CLEANUP_FREES", "0"));
+    sidecar = Vigils.start(vertx, "http://127.0.0.1:" + appPort, cleanupSettings(appPort));
+    int vigil = sidecar.proxyPort();
+    waitUntil("ready", 10, () -> status(vigil, "/sidecar/health/ready") == 200);
+    assertEquals(200, get(appPort, "/leak?mb=100").statusCode());
+    waitUntil("app-live answers 503", 20, () -> status(vigil, "/sidecar/health/app-live") == 503);
+    assertTrue(info(appPort).getInteger("cleanups") >= 1, "the cleanup call came first");
+  }
+
+  JsonObject memory(int vigil) {
+    try {
+      return new JsonObject(get(vigil, "/sidecar/memory").body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  JsonObject info(int port) {
+    try {
+      return new JsonObject(get(port, "/info").body());
+    } catch (Exception e) {
+      return new JsonObject().put("cleanups", -1);
+    }
   }
 
   @Test

@@ -82,9 +82,10 @@ class RecyclePolicyTest {
 
   @Test
   void overlapWhenCurrentPlusBaselinePlusMarginFitsElseHold() {
-    RecyclePolicy p = new RecyclePolicy(opts.withAt(MemoryState.WARNING), false);
+    // memory.warnPercent 70 here, so that 380 MiB (74%) is due at warning.
+    RecyclePolicy p = new RecyclePolicy(opts.withAt(MemoryState.WARNING), false, 70);
     assertEquals(RecyclePath.OVERLAP, p.evaluate(now, view(MemoryState.WARNING, 380, null, false), 80.0).path());
-    assertEquals(RecyclePath.HOLD, new RecyclePolicy(opts.withAt(MemoryState.WARNING), false)
+    assertEquals(RecyclePath.HOLD, new RecyclePolicy(opts.withAt(MemoryState.WARNING), false, 70)
         .evaluate(now, view(MemoryState.WARNING, 381, null, false), 80.0).path());
     RecycleDecision unknown = new RecyclePolicy(opts, false).evaluate(now, view(MemoryState.CRITICAL, 490, null, false), null);
     assertEquals(RecyclePath.HOLD, unknown.path());
@@ -133,6 +134,19 @@ class RecyclePolicyTest {
     // A later episode starts with a cleanup call again.
     advance(Duration.ofHours(1));
     assertEquals(Action.CLEANUP, p.evaluate(now, view(MemoryState.CRITICAL, 500, null, false), 80.0).action());
+  }
+
+  @Test
+  void theLaggingStateAloneIsNotDueOnceMemoryFellUnderItsThreshold() {
+    // The state machine clears critical only a few samples after memory fell: 250 MiB is under 95%.
+    RecyclePolicy p = new RecyclePolicy(opts, true, 95);
+    assertEquals(Action.CLEANUP, p.evaluate(now, view(MemoryState.CRITICAL, 500, null, false), 80.0).action());
+    advance(Duration.ofSeconds(30));
+    assertEquals(Action.NONE, p.evaluate(now, view(MemoryState.CRITICAL, 250, null, false), 80.0).action());
+    advance(Duration.ofSeconds(30));
+    assertEquals(Action.NONE, p.evaluate(now, view(MemoryState.CRITICAL, 250, null, false), 80.0).action());
+    advance(Duration.ofSeconds(30));
+    assertEquals(Action.NONE, p.evaluate(now, view(MemoryState.CRITICAL, 250, null, false), 80.0).action());
   }
 
   @Test
