@@ -89,9 +89,9 @@ class AppLiveTest {
 
     // A slow request is in flight when the leak pushes memory to critical.
     CompletableFuture<HttpResponse<String>> slow = http.sendAsync(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + vigil + "/slow?ms=1500")).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create("http://127.0.0.1:" + vigil + "/slow?ms=4000")).build(), HttpResponse.BodyHandlers.ofString());
     waitUntil("the slow request is in flight", 10, () -> sidecar.proxyRuntime().inFlight() == 1);
-    assertEquals(200, get(appPort, "/leak?mb=100").statusCode());
+    assertEquals(200, get(appPort, "/leak?mb=100&at_once=1").statusCode());
 
     long readyOffAt = -1;
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
