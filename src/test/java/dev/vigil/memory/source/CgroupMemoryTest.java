@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.memory.MemoryReading;
 import dev.vigil.testing.TestCgroup;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,6 +67,27 @@ class CgroupMemoryTest {
     assertEquals(0, CgroupMemory.parseV2(dir, "4096\n", "inactive_file 8192\n", "max\n", null).workingSetBytes(),
         "never below zero");
     assertEquals(-1, CgroupMemory.parseV2(dir, "1\n", "", "max\n", null).oomKills());
+  }
+
+  @Test
+  void theSourceReadsCapturedV2FilesOffTheEventLoopInMiB() throws Exception {
+    Path dir = Path.of(getClass().getResource("/cgroup/v2/memory.current").toURI()).getParent();
+    Vertx vertx = Vertx.vertx();
+    try {
+      CgroupMemorySource src = new CgroupMemorySource(vertx, new CgroupMemory(2, dir));
+      MemoryReading m = src.read().await(10, TimeUnit.SECONDS);
+      assertEquals((178257920L - 31850496L) / (double) (1 << 20), m.rssMiB(), 1e-9);
+      assertEquals(512.0, m.limitMiB());
+      assertEquals("cgroup v2:working_set", m.source());
+      JsonObject details = new JsonObject();
+      src.addDetails(details);
+      JsonObject cg = details.getJsonObject("cgroup");
+      assertEquals(2, cg.getInteger("version"));
+      assertEquals(2L, cg.getLong("oom_kills"));
+      assertEquals(139.6, cg.getDouble("working_set_mib"));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
