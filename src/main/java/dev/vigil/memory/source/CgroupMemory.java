@@ -16,7 +16,8 @@ import java.util.Optional;
  *   <li>v2: {@code memory.current} - {@code inactive_file} of {@code memory.stat}; limit {@code memory.max}
  *       ({@code max} = none); OOM kills from {@code oom_kill} of {@code memory.events}.</li>
  *   <li>v1: {@code memory.usage_in_bytes} - {@code total_inactive_file} of {@code memory.stat}; limit
- *       {@code memory.limit_in_bytes} (a value near 2^63 = none); OOM kills from {@code oom_kill} of
+ *       {@code memory.limit_in_bytes} (a value near 2^63 = none) or an ancestor's when tighter
+ *       ({@code hierarchical_memory_limit} of {@code memory.stat}); OOM kills from {@code oom_kill} of
  *       {@code memory.oom_control}.</li>
  * </ul>
  * The directory is found from {@code /proc/PID/cgroup} and {@code /proc/self/mountinfo}.
@@ -181,6 +182,9 @@ public final class CgroupMemory {
 
   static CgroupReading parseV1(Path dir, String usage, String stat, String limit, String oomControlOrNull) {
     long l = Long.parseLong(limit.trim());
+    // An ancestor's tighter limit applies too (the OOM killer acts on it); v1 reports the tightest
+    // of the chain in memory.stat.
+    l = Math.min(l, statValue(stat, "hierarchical_memory_limit", l));
     return new CgroupReading(1, dir, Long.parseLong(usage.trim()), statValue(stat, "total_inactive_file", 0),
         l >= V1_NO_LIMIT ? null : l, oomControlOrNull == null ? -1 : statValue(oomControlOrNull, "oom_kill", -1));
   }

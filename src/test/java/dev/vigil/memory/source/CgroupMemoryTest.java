@@ -100,6 +100,35 @@ class CgroupMemoryTest {
   }
 
   @Test
+  void v1WithoutALimitOfItsOwnReportsItsAncestors() {
+    CgroupReading r = CgroupMemory.parseV1(Path.of("/"), "1000\n",
+        "total_inactive_file 300\nhierarchical_memory_limit 536870912\n", "9223372036854771712\n", null);
+    assertEquals(512L << 20, r.limitBytes());
+    assertNull(CgroupMemory.parseV1(Path.of("/"), "1000\n", "hierarchical_memory_limit 9223372036854771712\n",
+        "9223372036854771712\n", null).limitBytes());
+    assertEquals(512L << 20, CgroupMemory.parseV1(Path.of("/"), "1000\n", "hierarchical_memory_limit 536870912\n",
+        Long.toString(1L << 30), null).limitBytes(), "the tighter of its own and its ancestors'");
+  }
+
+  @Test
+  void aRealV1CgroupWithoutALimitUnderALimitedOneReportsTheParents() throws Exception {
+    try (TestCgroup tc = TestCgroup.createV1(96L << 20)) {
+      Path child = Files.createDirectory(tc.dir().resolve("app"));
+      Process p = new ProcessBuilder("sh", "-c", "echo $$ > " + child.resolve("cgroup.procs") + " && echo ready && exec sleep 60")
+          .redirectErrorStream(true).start();
+      try {
+        assertEquals("ready", new String(p.getInputStream().readNBytes(5)));
+        CgroupMemory cg = CgroupMemory.ofPid(p.pid()).orElseThrow();
+        assertEquals(child, cg.dir());
+        assertEquals(96L << 20, cg.read().limitBytes(), "memory.limit_in_bytes of app/ is unlimited; its parent's applies");
+      } finally {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Files.delete(child);
+      }
+    }
+  }
+
+  @Test
   void readsARealV1CgroupLikeItsOwnFiles() throws Exception {
     try (TestCgroup tc = TestCgroup.createV1(96L << 20)) {
       // A process in the cgroup that holds 24 MiB and then sleeps, so the figures are steady.
