@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CgroupMemoryTest {
 
@@ -88,6 +89,24 @@ class CgroupMemoryTest {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void v2TakesAnAncestorsTighterMax(@TempDir Path root) throws Exception {
+    Path dir = Path.of(getClass().getResource("/cgroup/v2/memory.current").toURI()).getParent();
+    Path pod = Files.createDirectories(root.resolve("pod"));
+    Path app = Files.createDirectories(pod.resolve("app"));
+    for (String f : new String[] {"memory.current", "memory.stat", "memory.events"}) {
+      Files.copy(dir.resolve(f), app.resolve(f));
+    }
+    Files.writeString(app.resolve("memory.max"), "max\n");
+    Files.writeString(pod.resolve("memory.max"), "268435456\n");
+    assertEquals(256L << 20, new CgroupMemory(2, app).read().limitBytes(), "the pod's limit, the app has none");
+    Files.writeString(app.resolve("memory.max"), Long.toString(128L << 20) + "\n");
+    assertEquals(128L << 20, new CgroupMemory(2, app).read().limitBytes(), "its own, tighter");
+    Files.writeString(pod.resolve("memory.max"), "max\n");
+    Files.writeString(app.resolve("memory.max"), "max\n");
+    assertNull(new CgroupMemory(2, app).read().limitBytes(), "no limit anywhere");
   }
 
   @Test
