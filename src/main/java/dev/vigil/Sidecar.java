@@ -65,7 +65,8 @@ public final class Sidecar {
    * @throws ConfigException when {@code memory.source} cannot work in this mode
    */
   public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, LongSupplier appPidOrNull) {
-    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(), appPidOrNull != null);
+    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(),
+        appPidOrNull != null);
     if (problem != null && config.memory().enabled()) {
       throw new ConfigException(List.of(problem));
     }
