@@ -79,8 +79,12 @@ public record VigilConfig(
   public record Metrics(boolean enabled, int requestBuffer, int maxRoutes, List<String> routePatterns, boolean vertxHttpMeters) {
   }
 
-  /** {@code enabled} false turns polling off; {@code watch} holds every other {@code memory.*} setting. */
-  public record Memory(boolean enabled, MemoryWatchOptions watch) {
+  /**
+   * {@code enabled} false turns polling off; {@code source} is {@code memory.source} ({@code auto | http |
+   * process | cgroup}); {@code processMatch} is {@code memory.process.match} (a valid regex) or null;
+   * {@code watch} holds every other {@code memory.*} setting.
+   */
+  public record Memory(boolean enabled, MemoryWatchOptions watch, String source, String processMatch) {
   }
 
   public record Health(double errorRateDegraded) {
