@@ -26,6 +26,7 @@ record Setting(String key, Kind kind, Object defaultValue, double min, double ma
     PATH("a path that starts with /"),
     JSON_POINTER("a JSON pointer like /stats/rss"),
     MEMORY_UNIT("one of MiB, MB, bytes, KiB"),
+    RESTART_POLICY("always, on-failure or never"),
     STRING_LIST("a list of strings"),
     WINDOWS("a list of {from: HH:MM, to: HH:MM, interval: duration}");
 
