@@ -53,9 +53,13 @@ public final class AppRuntime implements AppListener {
   private final ArrayDeque<Note> notes = new ArrayDeque<>(MAX_NOTES);
   private volatile boolean everUp;
   private volatile boolean stopping;
-  // On the supervisor's context: the gate's totals when the outage began (-1: no outage).
-  private long waitedAtExit = -1;
-  private long failedAtExit;
+  // On the supervisor's context: the gate's totals when the last two children came up, so a
+  // restart's sentence counts what waited and failed between them (failures of the dying child's
+  // in-flight requests can be seen before its exit is).
+  private long waitedAtUp;
+  private long failedAtUp;
+  private long waitedAtPreviousUp;
+  private long failedAtPreviousUp;
 
   private record Note(Instant at, String sentence) {
   }
@@ -139,6 +143,10 @@ public final class AppRuntime implements AppListener {
   public void stateChanged(AppState from, AppState to) {
     if (to == AppState.UP) {
       everUp = true;
+      waitedAtPreviousUp = waitedAtUp;
+      failedAtPreviousUp = failedAtUp;
+      waitedAtUp = gate.waitedTotal();
+      failedAtUp = gate.failedTotal();
       gate.open();
     } else {
       gate.close();
@@ -151,18 +159,10 @@ public final class AppRuntime implements AppListener {
   }
 
   @Override
-  public void exited(AppExit exit, Duration restartIn) {
-    if (restartIn != null && waitedAtExit < 0) {
-      waitedAtExit = gate.waitedTotal();
-      failedAtExit = gate.failedTotal();
-    }
-  }
-
-  @Override
   public void restarted(AppRestart r) {
-    long waited = waitedAtExit < 0 ? 0 : gate.waitedTotal() - waitedAtExit;
-    long failed = waitedAtExit < 0 ? 0 : gate.failedTotal() - failedAtExit;
-    waitedAtExit = -1;
+    // Called just after the new child's stateChanged(UP).
+    long waited = waitedAtUp - waitedAtPreviousUp;
+    long failed = failedAtUp - failedAtPreviousUp;
     String sentence = restartSentence(r, waited, failed);
     synchronized (notes) {
       if (notes.size() == MAX_NOTES) {
