@@ -61,6 +61,12 @@ class MainTest {
       "upstream.rewriteHost=maybe | expected true or false",
       "memory.poll.rssUnit=parsecs | memory.poll.rssUnit",
       "memory.fooo=1 | memory.fooo: unknown key",
+      "app.restart.policy=sometimes | app.restart.policy",
+      "app.restart.maxBackoff=100ms | app.restart.maxBackoff",
+      "app.hold.maxRequests=-1 | app.hold.maxRequests",
+      "app.hold.timeout=forever | app.hold.timeout",
+      "app.port=0 | app.port",
+      "app.stopTimeout=0s | app.stopTimeout",
   })
   void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {
     Run r = run(Map.of(), "--set", setting);
@@ -101,6 +107,25 @@ class MainTest {
     Run r = run(Map.of(), "--set", "listen.port=70000", "--set", "proxy.maxHeaderSize=1");
     assertEquals(2, r.code());
     assertEquals(2, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void runWithoutACommandExitsTwoWithOneLine() {
+    for (String[] args : new String[][] {{"run"}, {"run", "--"}, {"run", "--set", "app.port=9000"}}) {
+      Run r = run(Map.of(), args);
+      assertEquals(2, r.code(), String.join(" ", args));
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("vigil: run: give the app's command after --"), r.err());
+    }
+  }
+
+  @Test
+  void aBadRunSettingExitsTwoBeforeTheAppStarts() {
+    Run r = run(Map.of("VIGIL_APP_RESTART_POLICY", "often"), "run", "--", "true");
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().contains("app.restart.policy") && r.err().contains("VIGIL_APP_RESTART_POLICY")
+        && r.err().contains("always, on-failure or never"), r.err());
   }
 
   @Test
