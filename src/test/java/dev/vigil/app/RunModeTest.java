@@ -97,6 +97,12 @@ class RunModeTest {
     assertNull(app.getValue("last_restart"));
     assertEquals(0, app.getInteger("held_requests"));
     assertEquals(new JsonObject().put("total", 0).put("last", null), app.getJsonObject("recycles"));
+    HttpResponse<String> rfc = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + sidecar.proxyPort() + "/sidecar/health"))
+        .header("Accept", "application/health+json").build(), HttpResponse.BodyHandlers.ofString());
+    JsonObject check = new JsonObject(rfc.body()).getJsonObject("checks").getJsonArray("app:restarts").getJsonObject(0);
+    assertEquals("pass", check.getString("status"));
+    assertEquals(0, check.getInteger("observedValue"));
     String m = metrics();
     assertTrue(m.contains("vigil_app_up 1.0"), m);
     assertTrue(m.contains("vigil_app_restarts_total{reason=\"crash\"} 0.0"), m);
