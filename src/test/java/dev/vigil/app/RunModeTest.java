@@ -237,6 +237,53 @@ class RunModeTest {
         doc.encode());
   }
 
+  @Test
+  void aGunicornMasterKilledWithItsWorkersIsReplacedWholeAndStopTakesTheGroup() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Path.of(getClass().getResource("/app/flask_app.py").toURI()).getParent();
+    Map<String, String> o = new HashMap<>(Map.of(
+        "listen.port", "0", "listen.host", "127.0.0.1", "memory.enabled", "false", "keepalive.enabled", "false",
+        "upstream.health.path", "/health", "app.restart.backoff", "100ms"));
+    VigilConfig config = ConfigLoader.loadForRun(null, Map.of(), o, w -> { });
+    sidecar = new Sidecar(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        List.of("/usr/bin/gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--chdir", dir.toString(), "flask_app:app"));
+    sidecar.start(vertx).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    waitUntil("ready", 30, () -> status("/sidecar/health/ready") == 200);
+    ProcessHandle master = ProcessHandle.of(sidecar.app().pid()).orElseThrow();
+    waitUntil("two workers", 30, () -> master.children().count() == 2);
+    List<ProcessHandle> workers = master.children().toList();
+
+    master.destroyForcibly();
+    waitUntil("the restart", 30, () -> {
+      JsonObject a = appOrNull();
+      return a != null && "up".equals(a.getString("state")) && a.getJsonObject("restarts").getInteger("crash") == 1;
+    });
+    for (ProcessHandle w : workers) {
+      waitUntil("old worker " + w.pid() + " gone", 10, () -> gone(w));
+    }
+    assertEquals(200, send("GET", "/health").statusCode());
+    ProcessHandle second = ProcessHandle.of(sidecar.app().pid()).orElseThrow();
+    assertNotEquals(master.pid(), second.pid());
+    waitUntil("two new workers", 30, () -> second.children().count() == 2);
+    List<ProcessHandle> tree = new ArrayList<>(second.children().toList());
+    tree.add(second);
+
+    sidecar.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    sidecar = null;
+    for (ProcessHandle p : tree) {
+      waitUntil(p.pid() + " gone after stop", 10, () -> gone(p));
+    }
+  }
+
+  /** Not running: gone, or a zombie waiting for whoever adopted it. */
+  static boolean gone(ProcessHandle p) {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
   private JsonObject appOrNull() {
     try {
       return app();
