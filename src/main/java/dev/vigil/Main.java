@@ -30,6 +30,12 @@ public final class Main {
     }
   }
 
+  /** The child's command for the start-up line, cut at 120 characters (a class path can be long). */
+  static String shortCommand(java.util.List<String> command) {
+    String s = String.join(" ", command);
+    return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+  }
+
   /** Returns an exit code, or -1 when the sidecar is running (it exits from its signal handler). */
   static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
     Cli cli;
@@ -87,7 +93,7 @@ public final class Main {
         sidecar.start(vertx).await();
         out.println("vigil " + Version.get() + " listening on " + config.listen().host() + ":" + sidecar.proxyPort()
             + ", forwarding to " + config.upstream().url()
-            + (runMode ? " (the app: " + String.join(" ", cli.runCommand()) + ", pid " + sidecar.app().pid() + ")" : ""));
+            + (runMode ? " (the app: " + shortCommand(cli.runCommand()) + ", pid " + sidecar.app().pid() + ")" : ""));
         if (cli.demo()) {
           DemoChild.printUrls(out, config, sidecar.proxyPort());
         }

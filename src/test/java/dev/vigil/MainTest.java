@@ -129,6 +129,19 @@ class MainTest {
   }
 
   @Test
+  void runTakesEverythingAfterTheDoubleDashAsTheCommand() {
+    Cli cli = Cli.parse(new String[] {"run", "--set", "app.port=9000", "--", "gunicorn", "--port", "{port}", "--"});
+    assertEquals(java.util.List.of("gunicorn", "--port", "{port}", "--"), cli.runCommand());
+    assertEquals("9000", cli.overrides().get("app.port"));
+    Cli demo = Cli.parse(new String[] {"demo", "--run"});
+    assertTrue(demo.demo());
+    assertEquals(dev.vigil.demo.DemoChild.class.getName(), demo.runCommand().get(demo.runCommand().size() - 1));
+    assertEquals(null, Cli.parse(new String[] {"demo"}).runCommand());
+    assertEquals(2, run(Map.of(), "--run").code());
+    assertEquals(2, run(Map.of(), "--port", "1", "run", "--", "x").code());
+  }
+
+  @Test
   void badCommandLineExitsTwo() {
     assertEquals(2, run(Map.of(), "--nope").code());
     assertEquals(2, run(Map.of(), "--port").code());
