@@ -48,6 +48,8 @@ class RunProcessTest {
   @AfterEach
   void tearDown() throws Exception {
     if (vigil != null && vigil.isAlive()) {
+      // Descendants first: under unshare, Vigil is a child that would outlive its parent.
+      vigil.descendants().forEach(ProcessHandle::destroyForcibly);
       vigil.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
@@ -132,6 +134,34 @@ class RunProcessTest {
     assertTrue(ms >= 1_400, "waited app.stopTimeout before SIGKILL: " + ms + " ms");
     RunModeTest.waitUntil("the child gone", 10, () -> !child.isAlive());
     assertTrue(stderr().contains("did not exit within 1500 ms of SIGTERM; sending SIGKILL"), stderr());
+  }
+
+  /**
+   * Vigil as PID 1 of its own PID namespace, as in a container: the app's pid there is small, which
+   * {@code /usr/bin/kill -s TERM -- -27} (procps-ng) takes for a signal number; stop must still reach
+   * the app's group at once. Vigil warns that it does not reap orphans as PID 1 (README: use tini).
+   */
+  @Test
+  void asPid1InItsOwnPidNamespaceSigtermStopsTheAppAtOnceAndExitsZero() throws Exception {
+    Started s = start(List.of("unshare", "--pid", "--fork", "--mount-proc"), List.of(),
+        Map.of("app.stopTimeout", "20s"));
+    RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
+    ProcessHandle java = vigil.children().findFirst().orElseThrow(); // unshare --fork's child: PID 1 inside
+    RunModeTest.waitUntil("the PID 1 warning", 10, () -> {
+      try {
+        return stderr().contains("running as PID 1: orphaned processes of the app are not reaped");
+      } catch (IOException e) {
+        return false;
+      }
+    });
+
+    long t0 = System.nanoTime();
+    java.destroy(); // SIGTERM to Vigil
+    assertTrue(vigil.waitFor(60, TimeUnit.SECONDS), "vigil exits");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(0, vigil.exitValue(), stderr());
+    assertTrue(ms < 10_000, "the app got SIGTERM at once, not SIGKILL after app.stopTimeout: " + ms + " ms");
+    assertTrue(!stderr().contains("sending SIGKILL"), stderr());
   }
 
   @Test
