@@ -66,6 +66,7 @@ class MainTest {
       "app.hold.maxRequests=-1 | app.hold.maxRequests",
       "app.hold.timeout=forever | app.hold.timeout",
       "app.port=0 | app.port",
+      "app.port=8080 | a port different from listen.port",
       "app.stopTimeout=0s | app.stopTimeout",
   })
   void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {

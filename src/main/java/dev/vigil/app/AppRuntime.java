@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +33,7 @@ import java.util.function.BooleanSupplier;
  * and {@code vigil_app_up}, {@code vigil_app_restarts_total{reason}}, {@code vigil_app_held_requests}.
  *
  * <p>Threading: listener callbacks run on the supervisor's context; the read side is safe from any
- * thread (the restart notes are a small bounded deque guarded by its own monitor, never held across I/O).
+ * thread, without locks (the restart notes are an immutable list, replaced on each restart).
  */
 public final class AppRuntime implements AppListener {
 
@@ -50,7 +49,7 @@ public final class AppRuntime implements AppListener {
   private final HoldGate gate;
   private final BooleanSupplier upstreamUp;
   private final Clock clock;
-  private final ArrayDeque<Note> notes = new ArrayDeque<>(MAX_NOTES);
+  private volatile List<Note> notes = List.of(); // at most MAX_NOTES, oldest first
   private volatile boolean everUp;
   private volatile boolean stopping;
   // On the supervisor's context: the gate's totals when the last two children came up, so a
@@ -164,12 +163,12 @@ public final class AppRuntime implements AppListener {
     long waited = waitedAtUp - waitedAtPreviousUp;
     long failed = failedAtUp - failedAtPreviousUp;
     String sentence = restartSentence(r, waited, failed);
-    synchronized (notes) {
-      if (notes.size() == MAX_NOTES) {
-        notes.pollFirst();
-      }
-      notes.addLast(new Note(clock.instant(), sentence));
+    List<Note> next = new ArrayList<>(notes);
+    if (next.size() == MAX_NOTES) {
+      next.remove(0);
     }
+    next.add(new Note(clock.instant(), sentence));
+    notes = List.copyOf(next);
   }
 
   /**
@@ -240,11 +239,9 @@ public final class AppRuntime implements AppListener {
     }
     List<Finding> out = new ArrayList<>(MAX_NOTES + 1);
     Instant cutoff = clock.instant().minus(RECENT);
-    synchronized (notes) {
-      for (Note n : notes) {
-        if (n.at().isAfter(cutoff)) {
-          out.add(Finding.note(n.sentence()));
-        }
+    for (Note n : notes) {
+      if (n.at().isAfter(cutoff)) {
+        out.add(Finding.note(n.sentence()));
       }
     }
     AppExit exit = supervisor.lastExit();

@@ -522,6 +522,9 @@ public final class ConfigLoader {
   private VigilConfig build() {
     var listen = new VigilConfig.Listen(host("listen.host"), intOrDefault("listen.port"));
     var run = run();
+    if (run.port() != null && run.port() == listen.port()) {
+      bad("app.port", run.port(), Kind.INT, "a port different from listen.port (" + listen.port() + ")");
+    }
 
     // null (or unset) means the default: the child's port in run mode, else the Settings default.
     if (!origin.containsKey("upstream.url") || isNull(raw.get("upstream.url"))) {
