@@ -1,9 +1,9 @@
 package dev.vigil.proxy;
 
-import dev.vigil.metrics.Rejection;
-import io.netty.util.AsciiString;
 import dev.vigil.app.HoldGate;
 import dev.vigil.app.HoldRejectedException;
+import dev.vigil.metrics.Rejection;
+import io.netty.util.AsciiString;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
