@@ -4,11 +4,11 @@ Port: $PORT, or --port N. Paths:
   /health      200 "ok" (503 when NEVER_HEALTHY=1)
   /leak?mb=N   keeps N more MiB (touched, so it is resident) and answers the total
                (&at_once=1: one allocation, written in one go, so the memory jumps between two samples)
-  /info        JSON: pid, PORT, argv, held MiB
+  /info        JSON: pid, PORT, argv, held MiB, slow requests in progress, cleanup calls
   /crash?code=N  exits at once with code N (default 3)
+  /slow?ms=N   answers after N ms (GET and POST; a POST body is read first)
   /api/memory-status  {"rss_bytes": n}: this process's resident memory (VmRSS)
   POST /api/cleanup   frees what /leak kept unless CLEANUP_FREES=0; counts the calls (in /info)
-  /slow?ms=N   answers its pid after N ms (default 100): a request that is in flight for a while
 Environment: IGNORE_TERM=1 ignores SIGTERM; EXIT_AT_START=N exits with N before listening.
 """
 import http.server
@@ -29,6 +29,7 @@ if "--port" in sys.argv:
     port = int(sys.argv[sys.argv.index("--port") + 1])
 held = []
 cleanups = [0]
+slow_now = [0]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,15 +44,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def do_POST(self):
-        if urllib.parse.urlparse(self.path).path == "/api/cleanup":
-            cleanups[0] += 1
-            if os.environ.get("CLEANUP_FREES") != "0":
-                held.clear()
-            self.answer(200, json.dumps({"freed": True}))
-        else:
-            self.answer(404, "no")
 
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
@@ -69,18 +61,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/info":
             self.answer(200, json.dumps({"pid": os.getpid(), "PORT": os.environ.get("PORT"),
                                          "argv": sys.argv[1:], "held_mib": len(held),
-                                         "cleanups": cleanups[0]}))
+                                         "slow_in_progress": slow_now[0], "cleanups": cleanups[0]}))
         elif url.path == "/api/memory-status":
             with open("/proc/self/status") as f:
                 kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
             self.answer(200, json.dumps({"rss_bytes": kib * 1024}))
-        elif url.path == "/slow":
-            time.sleep(int(q.get("ms", ["100"])[0]) / 1000)
-            self.answer(200, str(os.getpid()))
         elif url.path == "/crash":
             os._exit(int(q.get("code", ["3"])[0]))
+        elif url.path == "/slow":
+            slow_now[0] += 1
+            time.sleep(int(q.get("ms", ["1000"])[0]) / 1000.0)
+            slow_now[0] -= 1
+            self.answer(200, "slow " + str(os.getpid()))
         else:
-            self.answer(200, "hello")
+            self.answer(200, "hello " + str(os.getpid()))
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        if urllib.parse.urlparse(self.path).path == "/api/cleanup":
+            cleanups[0] += 1
+            if os.environ.get("CLEANUP_FREES") != "0":
+                held.clear()
+            self.answer(200, json.dumps({"freed": True}))
+            return
+        self.do_GET()
 
 
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

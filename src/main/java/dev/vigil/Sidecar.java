@@ -4,7 +4,10 @@ import dev.vigil.admin.AdminApi;
 import dev.vigil.admin.AppControl;
 import dev.vigil.app.recycle.MemoryView;
 import dev.vigil.app.recycle.Recycling;
+import dev.vigil.app.AppOptions;
+import dev.vigil.app.AppRuntime;
 import dev.vigil.admin.MetricsViews;
+import dev.vigil.config.ConfigException;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
 import dev.vigil.health.HealthFormats;
@@ -13,6 +16,7 @@ import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryState;
 import dev.vigil.memory.MemoryWatch;
+import dev.vigil.memory.source.MemorySources;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
 import dev.vigil.overload.Overload;
@@ -29,6 +33,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The composition root: builds every concern in dependency order, hands each its collaborators
@@ -42,12 +47,14 @@ public final class Sidecar {
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness = new Readiness();
   private final HealthAggregator health;
+  private final LongSupplier knownAppPid;
+  private final List<String> runCommand;
   private final List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
   private Parts parts;
   private String proxyDeployment;
 
   /** Everything {@link #start} builds, in the order it builds them. */
-  private record Parts(Vertx vertx, SharedState shared, UpstreamProbe probe, RequestMetrics metrics,
+  private record Parts(Vertx vertx, SharedState shared, UpstreamProbe probe, AppRuntime app, RequestMetrics metrics,
                        KeepAlive keepAlive, MemoryWatch memory, Overload overload, AdminApi admin,
                        ProxyRuntime runtime, long ticker, Recycling recycling) {
   }
@@ -56,6 +63,37 @@ public final class Sidecar {
    * @param registry where Vigil's meters go; {@code /sidecar/metrics} renders it
    */
   public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry) {
+    this(config, clock, registry, null, null);
+  }
+
+  /**
+   * @param runCommand {@code vigil run -- COMMAND ARGS...}: Vigil starts the app as its child and keeps
+   *     it alive ({@code app.*}); null for the sidecar mode (the app runs on its own)
+   * @throws ConfigException when {@code memory.source} cannot work in this mode
+   */
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, List<String> runCommand) {
+    this(config, clock, registry, runCommand, null);
+  }
+
+  /**
+   * Sidecar mode with an app whose pid is known some other way (tests, or a wrapper that started
+   * it): {@code memory.source} treats it as run mode's child.
+   *
+   * @param appPid the app's pid now (0 or less while there is none)
+   */
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, LongSupplier appPid) {
+    this(config, clock, registry, null, appPid);
+  }
+
+  private Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, List<String> runCommand,
+      LongSupplier knownAppPid) {
+    boolean appPidKnown = runCommand != null || knownAppPid != null;
+    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(), appPidKnown);
+    if (problem != null && config.memory().enabled()) {
+      throw new ConfigException(List.of(problem));
+    }
+    this.runCommand = runCommand == null ? null : List.copyOf(runCommand);
+    this.knownAppPid = knownAppPid;
     this.config = config;
     this.clock = clock;
     this.registry = registry;
@@ -68,6 +106,9 @@ public final class Sidecar {
     var shared = new SharedState(vertx, config, registry);
     var probe = new UpstreamProbe(vertx, up.url(), up.resolve(up.health().path()), up.health().interval(),
         up.health().timeout(), up.health().unhealthyAfter(), clock);
+    var app = runCommand == null ? AppRuntime.sidecar(probe::reachable, clock)
+        : AppRuntime.run(vertx, appOptions(runCommand), config.app().run().holdMaxRequests(),
+            config.app().run().holdTimeout(), clock);
     var inFlight = new AtomicInteger();
     var m = config.metrics();
     var metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
@@ -75,7 +116,9 @@ public final class Sidecar {
     var keepAlive = new KeepAlive(vertx, config.keepalive(), clock, metrics::lastSuccessEpochMillis, registry,
         shared::mayPing);
     var memory = config.memory().enabled()
-        ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
+        ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample,
+            MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(),
+                runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid)) : null;
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
     var recycling = recycling(vertx, shared, memory, inFlight);
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
@@ -92,18 +135,21 @@ public final class Sidecar {
           }
         });
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
-        shared.admission());
+        shared.admission(), app.gate());
     if (registry != null) {
       runtime.registerPoolGauges(registry);
     }
 
-    readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    if (runCommand == null) {
+      readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    } else {
+      // Held requests wait for a restarting child, so only the first start (or a child that will not
+      // be restarted) takes Vigil out of rotation.
+      readiness.require("app", app::ready, "the app has not answered " + up.health().path() + " yet, or ended for good");
+    }
     if (recycling != null) {
       readiness.require("recycle", () -> !recycling.unready(),
           "a recycle of the app is due: traffic goes elsewhere while it finishes its requests");
-      // The run-mode app block (issue 13) carries these as its "recycles"; until then, in sidecar mode:
-      health.add("app", () -> new JsonObject().put("mode", "sidecar").put("recycles", recycling.healthJson()),
-          recycling::findings);
     }
     if (memory != null) {
       readiness.require("memory", () -> !memory.unready(),
@@ -114,6 +160,9 @@ public final class Sidecar {
         .add("proxy", () -> MetricsViews.proxy(metrics.snapshot(), runtime.inFlight()),
             () -> metrics.snapshot().findings(errorRate))
         .add("upstream", probe::healthJson, probe::findings)
+        .add("app", () -> recycling == null ? app.healthJson()
+                : app.healthJson().put("recycles", recycling.healthJson()),
+            () -> recycling == null ? app.findings() : concat(app.findings(), recycling.findings()))
         .add("memory", memory == null ? MemoryWatch::disabledHealthJson : memory::healthJson,
             memory == null ? List::of : memory::findings)
         .add("keepalive", keepAlive::healthJson, keepAlive::findings)
@@ -122,12 +171,15 @@ public final class Sidecar {
 
     HealthMeters.register(registry, probe::reachable,
         () -> memory == null ? "unknown" : memory.memoryState().label(), overload::rssMiB);
+    app.registerMeters(registry);
     overload.start(vertx);
     long ticker = vertx.setPeriodic(1_000, id -> metrics.tick());
-    parts = new Parts(vertx, shared, probe, metrics, keepAlive, memory, overload, admin, runtime, ticker, recycling);
+    parts = new Parts(vertx, shared, probe, app, metrics, keepAlive, memory, overload, admin, runtime, ticker,
+        recycling);
 
     int loops = eventLoops();
     return shared.start(health::report)
+        .compose(v -> app.start())
         .compose(v -> probe.start())
         .compose(v -> keepAlive.start())
         .compose(v -> memory == null ? Future.succeededFuture() : shared.loadMemoryHistory()
@@ -149,10 +201,17 @@ public final class Sidecar {
 
   /**
    * Sidecar-mode recycling ({@code recycle.enabled}; needs memory watching): readiness off, drain,
-   * then app-live 503 so that kubelet restarts the app container. Run mode adds a Recycler.
+   * then app-live 503 so that kubelet restarts the app container. Run mode needs a Recycler over
+   * AppRuntime's supervisor (app.recycle.Recycler; not wired yet).
    */
   private Recycling recycling(Vertx vertx, SharedState shared, MemoryWatch memory, AtomicInteger inFlight) {
     if (!config.recycle().enabled() || memory == null) {
+      return null;
+    }
+    if (runCommand != null) {
+      // Run mode recycles with a Recycler over the supervisor's children; not wired into AppRuntime yet.
+      System.getLogger(Sidecar.class.getName()).log(System.Logger.Level.WARNING,
+          "recycle.enabled is not wired into vigil run yet: the app is restarted on crash, not recycled");
       return null;
     }
     var watch = config.memory().watch();
@@ -162,6 +221,12 @@ public final class Sidecar {
         inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
         watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry,
         config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent()));
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> out = new java.util.ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */
@@ -191,7 +256,8 @@ public final class Sidecar {
       return Future.succeededFuture();
     }
     Future<Void> drained = proxyDeployment == null ? Future.succeededFuture() : p.vertx().undeploy(proxyDeployment);
-    return drained.eventually(() -> {
+    // The child stops after the drain (its in-flight requests finished) and before the rest.
+    return drained.eventually(() -> p.app().stop()).eventually(() -> {
       p.vertx().cancelTimer(p.ticker());
       p.overload().stop(p.vertx());
       return Future.join(p.admin().close(), p.keepAlive().stop(), p.probe().stop(),
@@ -213,6 +279,25 @@ public final class Sidecar {
   /** The proxy's shared runtime (its switchable upstream target, for a recycle), or null before start. */
   public ProxyRuntime proxyRuntime() {
     return parts == null ? null : parts.runtime();
+  }
+
+  /**
+   * The app in either mode; {@code app()::pid} is the running child's pid (-1 when none). Null
+   * before {@link #start}.
+   */
+  public AppRuntime app() {
+    return parts == null ? null : parts.app();
+  }
+
+  /** {@code app.*} as the supervisor's options; the health path is {@code upstream.health.path}. */
+  private AppOptions appOptions(List<String> command) {
+    var run = config.app().run();
+    return AppOptions.of(command, run.port())
+        .withPolicy(run.policy())
+        .withBackoff(run.backoff(), run.maxBackoff())
+        .withStopTimeout(run.stopTimeout())
+        .withHealth(config.upstream().health().path(), AppOptions.DEFAULT_HEALTH_INTERVAL,
+            config.upstream().health().timeout());
   }
 
   public Readiness readiness() {

@@ -61,12 +61,32 @@ class MainTest {
       "upstream.rewriteHost=maybe | expected true or false",
       "memory.poll.rssUnit=parsecs | memory.poll.rssUnit",
       "memory.fooo=1 | memory.fooo: unknown key",
+      "memory.source=disk | memory.source = \"disk\"",
+      "memory.source=disk | expected one of auto, http, process, cgroup",
+      "memory.process.match=gunicorn( | memory.process.match = \"gunicorn(\"",
+      "memory.process.match=[a- | expected a regular expression",
+      "app.restart.policy=sometimes | app.restart.policy",
+      "app.restart.maxBackoff=100ms | app.restart.maxBackoff",
+      "app.hold.maxRequests=-1 | app.hold.maxRequests",
+      "app.hold.timeout=forever | app.hold.timeout",
+      "app.port=0 | app.port",
+      "app.port=8080 | a port different from listen.port",
+      "app.stopTimeout=0s | app.stopTimeout",
   })
   void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {
     Run r = run(Map.of(), "--set", setting);
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains(expected), "stderr: " + r.err());
     assertTrue(r.err().lines().allMatch(l -> l.startsWith("vigil: ")), r.err());
+  }
+
+  @Test
+  void theProcessSourceWithoutRunNeedsItsMatch() {
+    Run r = run(Map.of("VIGIL_MEMORY_SOURCE", "process"));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("vigil: config error: memory.process.match: required when memory.source is process"),
+        r.err());
   }
 
   @Test
@@ -101,6 +121,38 @@ class MainTest {
     Run r = run(Map.of(), "--set", "listen.port=70000", "--set", "proxy.maxHeaderSize=1");
     assertEquals(2, r.code());
     assertEquals(2, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void runWithoutACommandExitsTwoWithOneLine() {
+    for (String[] args : new String[][] {{"run"}, {"run", "--"}, {"run", "--set", "app.port=9000"}}) {
+      Run r = run(Map.of(), args);
+      assertEquals(2, r.code(), String.join(" ", args));
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("vigil: run: give the app's command after --"), r.err());
+    }
+  }
+
+  @Test
+  void aBadRunSettingExitsTwoBeforeTheAppStarts() {
+    Run r = run(Map.of("VIGIL_APP_RESTART_POLICY", "often"), "run", "--", "true");
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().contains("app.restart.policy") && r.err().contains("VIGIL_APP_RESTART_POLICY")
+        && r.err().contains("always, on-failure or never"), r.err());
+  }
+
+  @Test
+  void runTakesEverythingAfterTheDoubleDashAsTheCommand() {
+    Cli cli = Cli.parse(new String[] {"run", "--set", "app.port=9000", "--", "gunicorn", "--port", "{port}", "--"});
+    assertEquals(java.util.List.of("gunicorn", "--port", "{port}", "--"), cli.runCommand());
+    assertEquals("9000", cli.overrides().get("app.port"));
+    Cli demo = Cli.parse(new String[] {"demo", "--run"});
+    assertTrue(demo.demo());
+    assertEquals(dev.vigil.demo.DemoChild.class.getName(), demo.runCommand().get(demo.runCommand().size() - 1));
+    assertEquals(null, Cli.parse(new String[] {"demo"}).runCommand());
+    assertEquals(2, run(Map.of(), "--run").code());
+    assertEquals(2, run(Map.of(), "--port", "1", "run", "--", "x").code());
   }
 
   @Test

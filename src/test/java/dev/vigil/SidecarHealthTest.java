@@ -156,12 +156,31 @@ class SidecarHealthTest {
   }
 
   @Test
-  void upstreamErrorsAreSaidInPlainWords() throws Exception {
-    // 503 from the first check on: had one 200 come first, a single 503 would not be an issue yet.
-    healthStatus.set(503);
+  void sidecarModeHasTheAppBlockAndMetersToo() throws Exception {
     int port = start(Map.of());
-    Answer a = awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error")));
-    assertTrue(hasIssue(a, "does not answer its health check"), a.body().encodePrettily());
+    Answer a = awaitHealth(port, x -> "up".equals(x.body().getJsonObject("app").getString("state")));
+    JsonObject app = a.body().getJsonObject("app");
+    assertEquals("sidecar", app.getString("mode"));
+    assertTrue(app.containsKey("pid") && app.getValue("pid") == null, app.encode());
+    assertEquals(new JsonObject().put("crash", 0).put("oom_killed", 0), app.getJsonObject("restarts"));
+    assertTrue(app.containsKey("last_restart") && app.getValue("last_restart") == null, app.encode());
+    assertEquals(0, app.getInteger("held_requests"));
+    assertEquals(new JsonObject().put("total", 0).put("last", null), app.getJsonObject("recycles"));
+    String metrics = client.request(HttpMethod.GET, port, "127.0.0.1", "/sidecar/metrics")
+        .compose(r -> r.send().compose(resp -> resp.body())).await(10, TimeUnit.SECONDS).toString();
+    assertTrue(metrics.contains("vigil_app_up 1.0"), "vigil_app_up follows the upstream check");
+    assertTrue(metrics.contains("vigil_app_restarts_total{reason=\"crash\"} 0.0"));
+    assertTrue(metrics.contains("vigil_app_restarts_total{reason=\"oom_killed\"} 0.0"));
+    assertTrue(metrics.contains("vigil_app_held_requests 0.0"));
+    assertEquals(-1, sidecar.app().pid());
+  }
+
+  @Test
+  void upstreamErrorsAreSaidInPlainWords() throws Exception {
+    int port = start(Map.of());
+    healthStatus.set(503);
+    awaitHealth(port, x -> "answered 503".equals(x.body().getJsonObject("upstream").getString("last_error"))
+        && hasIssue(x, "does not answer its health check"));
   }
 
   @Test

@@ -27,6 +27,9 @@ record Setting(String key, Kind kind, Object defaultValue, double min, double ma
     JSON_POINTER("a JSON pointer like /stats/rss"),
     MEMORY_UNIT("one of MiB, MB, bytes, KiB"),
     MEMORY_STATE("warning or critical"),
+    MEMORY_SOURCE("one of auto, http, process, cgroup"),
+    REGEX("a regular expression (Java syntax) matched against a command line"),
+    RESTART_POLICY("always, on-failure or never"),
     STRING_LIST("a list of strings"),
     WINDOWS("a list of {from: HH:MM, to: HH:MM, interval: duration}");
 

@@ -1,5 +1,6 @@
 package dev.vigil.config;
 
+import dev.vigil.app.RestartPolicy;
 import dev.vigil.app.recycle.RecycleOptions;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
@@ -81,8 +82,12 @@ public record VigilConfig(
   public record Metrics(boolean enabled, int requestBuffer, int maxRoutes, List<String> routePatterns, boolean vertxHttpMeters) {
   }
 
-  /** {@code enabled} false turns polling off; {@code watch} holds every other {@code memory.*} setting. */
-  public record Memory(boolean enabled, MemoryWatchOptions watch) {
+  /**
+   * {@code enabled} false turns polling off; {@code source} is {@code memory.source} ({@code auto | http |
+   * process | cgroup}); {@code processMatch} is {@code memory.process.match} (a valid regex) or null;
+   * {@code watch} holds every other {@code memory.*} setting.
+   */
+  public record Memory(boolean enabled, MemoryWatchOptions watch, String source, String processMatch) {
   }
 
   public record Health(double errorRateDegraded) {
@@ -103,7 +108,16 @@ public record VigilConfig(
     }
   }
 
-  public record App(String name, String instance) {
+  /** {@code run} holds the {@code vigil run} settings (used in run mode only). */
+  public record App(String name, String instance, Run run) {
+  }
+
+  /**
+   * {@code app.*} of {@code vigil run}. {@code port} is {@code app.port}: in run mode never null (a
+   * free loopback port was picked when it was not set), otherwise null when not set.
+   */
+  public record Run(Integer port, Duration stopTimeout, RestartPolicy policy, Duration backoff, Duration maxBackoff,
+                    int holdMaxRequests, Duration holdTimeout) {
   }
 
   public record Lifecycle(Duration drainTimeout) {

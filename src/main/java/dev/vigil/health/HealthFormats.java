@@ -93,7 +93,7 @@ public final class HealthFormats {
       String status = "critical".equals(state) ? FAIL : "warning".equals(state) ? WARN : PASS;
       Double percent = memory.getDouble("percent");
       JsonObject check = check("system", null, percent != null ? percent : memory.getDouble("rss_mib"),
-          percent != null ? "percent" : "MiB", status, memory.getString("last_sample", now));
+          percent != null ? "percent" : "MiB", status, timeOr(memory.getString("last_sample"), now));
       checks.put("memory:utilization", entry(check, status, issues, s -> s.startsWith("memory"),
           "memory is " + state));
     }
@@ -104,9 +104,21 @@ public final class HealthFormats {
       boolean down = !upstream.getBoolean("reachable", false) && upstream.getString("last_check") != null;
       String status = !down ? PASS : failures >= upstreamUnhealthyAfter ? FAIL : WARN;
       JsonObject check = check("component", upstream.getString("url"), upstream.getValue("last_latency_ms"), "ms",
-          status, upstream.getString("last_check", now));
+          status, timeOr(upstream.getString("last_check"), now));
       checks.put("upstream:responseTime", entry(check, status, issues,
           s -> s.startsWith("the app does not answer"), "the app does not answer: " + upstream.getString("last_error")));
+    }
+
+    JsonObject app = report.getJsonObject("app", new JsonObject());
+    if ("run".equals(app.getString("mode"))) {
+      // vigil run: the supervised child; observedValue is its restarts so far.
+      String state = app.getString("state", "up");
+      String status = "up".equals(state) ? PASS : "stopped".equals(state) ? FAIL : WARN;
+      JsonObject restarts = app.getJsonObject("restarts", new JsonObject());
+      long total = restarts.getLong("crash", 0L) + restarts.getLong("oom_killed", 0L);
+      JsonObject check = check("component", null, total, "restarts", status, now);
+      checks.put("app:restarts", entry(check, status, issues,
+          s -> s.startsWith("the app ") && !s.startsWith("the app does not answer"), "the app is " + state));
     }
 
     JsonObject keepalive = report.getJsonObject("keepalive", new JsonObject());
@@ -114,7 +126,7 @@ public final class HealthFormats {
       int failures = keepalive.getInteger("consecutive_failures", 0);
       String status = failures > 0 ? WARN : PASS;
       JsonObject check = check("component", keepalive.getString("target"), failures, "failures", status,
-          keepalive.getString("last_ping", now));
+          timeOr(keepalive.getString("last_ping"), now));
       checks.put("keepalive:consecutiveFailures", entry(check, status, issues, s -> s.startsWith("keep-alive"),
           "keep-alive pings fail: " + keepalive.getString("last_error")));
     }
@@ -200,6 +212,11 @@ public final class HealthFormats {
       }
     }
     return out.append(endpoint).append(passed(checks) ? " check passed\n" : " check failed\n").toString();
+  }
+
+  /** A check's time: when its part last looked, else the report's own time (never null). */
+  private static String timeOr(String time, String now) {
+    return time != null ? time : now;
   }
 
   private static JsonObject check(String type, String id, Object value, String unit, String status, String time) {

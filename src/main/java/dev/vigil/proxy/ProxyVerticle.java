@@ -56,7 +56,7 @@ public final class ProxyVerticle extends VerticleBase {
     upstreamPools.start(vertx, UpstreamPool.tickMs(pool.idleTimeout().toMillis()));
     ExchangeObserver observer = runtime.newObserver();
     ProxyHandler handler = new ProxyHandler(vertx, upstreamPools, settings, runtime.inFlightCounter(),
-        runtime.overloaded(), runtime.admission(), observer, runtime.admin());
+        runtime.overloaded(), runtime.admission(), observer, runtime.admin(), runtime.gate());
     sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
     server = vertx.createHttpServer(serverOptions(config))

@@ -155,7 +155,7 @@ public final class Recycler {
     }
     Instant t0 = clock.instant();
     long failed0 = failedRequests.getAsLong();
-    long held0 = gate.heldTotal();
+    long held0 = gate.waitedTotal();
     AppSupervisor old = current;
     LOG.log(System.Logger.Level.INFO, "recycling the app (" + path.label() + "): " + reason);
     return rssOf(old)
@@ -165,7 +165,7 @@ public final class Recycler {
               String error = ar.failed() ? ar.cause().getMessage() : null;
               return (next == null ? Future.<Double>succeededFuture(null) : rssOf(next)).map(after ->
                   new RecycleRecord(t0, reason, path, before, after, Duration.between(t0, clock.instant()),
-                      gate.heldTotal() - held0, Math.max(0, failedRequests.getAsLong() - failed0), error));
+                      gate.waitedTotal() - held0, Math.max(0, failedRequests.getAsLong() - failed0), error));
             }))
         .onComplete(ar -> running.set(false))
         .onSuccess(r -> LOG.log(r.completed() ? System.Logger.Level.INFO : System.Logger.Level.WARNING,

@@ -109,7 +109,7 @@ class RecyclerTest {
                   .build(), HttpResponse.BodyHandlers.ofString());
               if (r.statusCode() == 200) {
                 ok.incrementAndGet();
-                pids.add(r.body());
+                pids.add(r.body().replace("slow ", ""));
               } else {
                 failures.add(r.statusCode() + " " + r.body());
               }
