@@ -3,8 +3,12 @@ package dev.vigil;
 import dev.vigil.admin.AdminApi;
 import dev.vigil.admin.AppControl;
 import dev.vigil.app.recycle.MemoryView;
+import dev.vigil.app.recycle.Recycler;
 import dev.vigil.app.recycle.Recycling;
+import dev.vigil.app.AppChildren;
 import dev.vigil.app.AppOptions;
+import dev.vigil.app.AppSupervisor;
+import dev.vigil.app.HoldGate;
 import dev.vigil.app.AppRuntime;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.ConfigException;
@@ -23,6 +27,7 @@ import dev.vigil.overload.Overload;
 import dev.vigil.proxy.ExchangeObserver;
 import dev.vigil.proxy.ProxyRuntime;
 import dev.vigil.proxy.ProxyVerticle;
+import dev.vigil.proxy.UpstreamTarget;
 import dev.vigil.upstream.UpstreamProbe;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -106,9 +111,10 @@ public final class Sidecar {
     var shared = new SharedState(vertx, config, registry);
     var probe = new UpstreamProbe(vertx, up.url(), up.resolve(up.health().path()), up.health().interval(),
         up.health().timeout(), up.health().unhealthyAfter(), clock);
+    var target = new UpstreamTarget();
     var app = runCommand == null ? AppRuntime.sidecar(probe::reachable, clock)
-        : AppRuntime.run(vertx, appOptions(runCommand), config.app().run().holdMaxRequests(),
-            config.app().run().holdTimeout(), clock);
+        : AppRuntime.run(vertx, config.app().run().holdMaxRequests(), config.app().run().holdTimeout(), clock,
+            gate -> children(vertx, gate, target));
     var inFlight = new AtomicInteger();
     var m = config.metrics();
     var metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
@@ -120,7 +126,7 @@ public final class Sidecar {
             MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(),
                 runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid)) : null;
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
-    var recycling = recycling(vertx, shared, memory, inFlight);
+    var recycling = recycling(vertx, shared, memory, inFlight, app);
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
         new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,
         shared::fleetJson, memory, metrics, registry), recycling == null ? AppControl.NONE : new AppControl() {
@@ -135,7 +141,7 @@ public final class Sidecar {
           }
         });
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
-        shared.admission(), app.gate());
+        shared.admission(), app.gate(), target);
     if (registry != null) {
       runtime.registerPoolGauges(registry);
     }
@@ -147,7 +153,7 @@ public final class Sidecar {
       // be restarted) takes Vigil out of rotation.
       readiness.require("app", app::ready, "the app has not answered " + up.health().path() + " yet, or ended for good");
     }
-    if (recycling != null) {
+    if (recycling != null && runCommand == null) { // run mode moves or holds traffic instead
       readiness.require("recycle", () -> !recycling.unready(),
           "a recycle of the app is due: traffic goes elsewhere while it finishes its requests");
     }
@@ -200,24 +206,20 @@ public final class Sidecar {
   }
 
   /**
-   * Sidecar-mode recycling ({@code recycle.enabled}; needs memory watching): readiness off, drain,
-   * then app-live 503 so that kubelet restarts the app container. Run mode needs a Recycler over
-   * AppRuntime's supervisor (app.recycle.Recycler; not wired yet).
+   * Recycling ({@code recycle.enabled}; needs memory watching). Run mode: the {@link Recycler} that
+   * {@link #children} built replaces the child (overlap or hold). Sidecar mode: readiness off,
+   * drain, then app-live 503 so that kubelet restarts the app container.
    */
-  private Recycling recycling(Vertx vertx, SharedState shared, MemoryWatch memory, AtomicInteger inFlight) {
+  private Recycling recycling(Vertx vertx, SharedState shared, MemoryWatch memory, AtomicInteger inFlight,
+      AppRuntime app) {
     if (!config.recycle().enabled() || memory == null) {
-      return null;
-    }
-    if (runCommand != null) {
-      // Run mode recycles with a Recycler over the supervisor's children; not wired into AppRuntime yet.
-      System.getLogger(Sidecar.class.getName()).log(System.Logger.Level.WARNING,
-          "recycle.enabled is not wired into vigil run yet: the app is restarted on crash, not recycled");
       return null;
     }
     var watch = config.memory().watch();
     var up = config.upstream();
     return new Recycling(new Recycling.Parts(vertx, config.recycle(), clock, () -> MemoryView.of(memory.memoryJson()),
-        watch.cleanupUrl() == null ? null : memory::cleanup, shared.recycleLease(), SharedState.TTL, null,
+        watch.cleanupUrl() == null ? null : memory::cleanup, shared.recycleLease(), SharedState.TTL,
+        app.children() instanceof Recycler r ? r : null,
         inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
         watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry,
         config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent()));
@@ -290,9 +292,25 @@ public final class Sidecar {
   }
 
   /** {@code app.*} as the supervisor's options; the health path is {@code upstream.health.path}. */
-  private AppOptions appOptions(List<String> command) {
+  /**
+   * Run mode's children: one supervisor, or with {@code recycle.enabled} a recycler that replaces it
+   * (a new child on a free port, the proxy's target switched to it). A new child must answer within
+   * {@code app.hold.timeout}, the longest a held request waits anyway.
+   */
+  private AppChildren children(Vertx vertx, HoldGate gate, UpstreamTarget target) {
+    AppSupervisor first = new AppSupervisor(vertx, appOptions(runCommand, config.app().run().port()), clock);
+    if (!config.recycle().enabled() || !config.memory().enabled()) {
+      return AppChildren.of(first);
+    }
+    var timing = new Recycler.Timing(config.lifecycle().drainTimeout(), config.app().run().holdTimeout(),
+        config.recycle().baselineAfter());
+    return new Recycler(vertx, first, port -> new AppSupervisor(vertx, appOptions(runCommand, port), clock), target,
+        gate, timing, clock, gate::failedTotal);
+  }
+
+  private AppOptions appOptions(List<String> command, int port) {
     var run = config.app().run();
-    return AppOptions.of(command, run.port())
+    return AppOptions.of(command, port)
         .withPolicy(run.policy())
         .withBackoff(run.backoff(), run.maxBackoff())
         .withStopTimeout(run.stopTimeout())

@@ -16,6 +16,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -45,11 +47,14 @@ public final class AppRuntime implements AppListener {
   private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
 
-  private final AppSupervisor supervisor;
+  private final AppChildren children; // null in sidecar mode
   private final HoldGate gate;
   private final BooleanSupplier upstreamUp;
   private final Clock clock;
   private volatile List<Note> notes = List.of(); // at most MAX_NOTES, oldest first
+  // Counted here, not per supervisor: a recycle replaces the supervisor, and the totals must not fall.
+  private final Map<String, AtomicLong> restarts = Map.of("crash", new AtomicLong(), "oom_killed", new AtomicLong());
+  private volatile AppRestart lastRestart;
   private volatile boolean everUp;
   private volatile boolean stopping;
   // On the supervisor's context: the gate's totals when the last two children came up, so a
@@ -63,20 +68,26 @@ public final class AppRuntime implements AppListener {
   private record Note(Instant at, String sentence) {
   }
 
-  private AppRuntime(AppSupervisor supervisor, HoldGate gate, BooleanSupplier upstreamUp, Clock clock) {
-    this.supervisor = supervisor;
+  private AppRuntime(AppChildren children, HoldGate gate, BooleanSupplier upstreamUp, Clock clock) {
+    this.children = children;
     this.gate = gate;
     this.upstreamUp = upstreamUp;
     this.clock = clock;
-    if (supervisor != null) {
-      supervisor.addListener(this);
+    if (children != null) {
+      children.addListener(this);
     }
   }
 
-  /** Run mode: a supervised child and a hold gate ({@code app.hold.maxRequests}, {@code app.hold.timeout}). */
-  public static AppRuntime run(Vertx vertx, AppOptions opts, int holdMaxRequests, Duration holdTimeout, Clock clock) {
-    return new AppRuntime(new AppSupervisor(vertx, opts, clock), new HoldGate(vertx, holdMaxRequests, holdTimeout),
-        () -> false, clock);
+  /**
+   * Run mode: a supervised child and a hold gate ({@code app.hold.maxRequests}, {@code app.hold.timeout}).
+   *
+   * @param children the first child's supervisor as one {@link AppChildren}, or a recycler around it;
+   *     built from the gate this runtime owns
+   */
+  public static AppRuntime run(Vertx vertx, int holdMaxRequests, Duration holdTimeout, Clock clock,
+      java.util.function.Function<HoldGate, AppChildren> children) {
+    HoldGate gate = new HoldGate(vertx, holdMaxRequests, holdTimeout);
+    return new AppRuntime(children.apply(gate), gate, () -> false, clock);
   }
 
   /** Sidecar mode: {@code upstreamUp} is the upstream health check. */
@@ -86,7 +97,7 @@ public final class AppRuntime implements AppListener {
 
   /** {@code run} or {@code sidecar}. */
   public String mode() {
-    return supervisor == null ? "sidecar" : "run";
+    return children == null ? "sidecar" : "run";
   }
 
   /** The gate requests pass in run mode; null in sidecar mode. */
@@ -94,9 +105,19 @@ public final class AppRuntime implements AppListener {
     return gate;
   }
 
-  /** The supervisor in run mode; null in sidecar mode. */
+  /** Run mode's children (one supervisor, or a recycler); null in sidecar mode. */
+  public AppChildren children() {
+    return children;
+  }
+
+  /** The current child's supervisor in run mode; null in sidecar mode. */
   public AppSupervisor supervisor() {
-    return supervisor;
+    return children == null ? null : children.current();
+  }
+
+  /** The app's state in run mode ({@code recycling} while a recycle replaces the child). */
+  private AppState state() {
+    return children.state();
   }
 
   /**
@@ -104,12 +125,16 @@ public final class AppRuntime implements AppListener {
    * mode. {@code runtime::pid} is the {@code LongSupplier} a process-tree memory source reads.
    */
   public long pid() {
-    return supervisor == null ? -1 : supervisor.pid().orElse(-1L);
+    return children == null ? -1 : children.current().pid().orElse(-1L);
   }
 
   /** Run mode: the child answered its health path and has not died since; sidecar: the upstream check. */
   public boolean up() {
-    return supervisor == null ? upstreamUp.getAsBoolean() : supervisor.state() == AppState.UP;
+    if (children == null) {
+      return upstreamUp.getAsBoolean();
+    }
+    AppState now = state();
+    return now == AppState.UP || now == AppState.RECYCLING && gate.isOpen();
   }
 
   /**
@@ -117,23 +142,23 @@ public final class AppRuntime implements AppListener {
    * running (during a restart requests are held, not refused, so the pod stays ready).
    */
   public boolean ready() {
-    return supervisor == null || everUp && supervisor.state() != AppState.STOPPED;
+    return children == null || everUp && state() != AppState.STOPPED;
   }
 
   /** Starts the first child (run mode); completes once it runs. */
   public Future<Void> start() {
-    return supervisor == null ? Future.succeededFuture() : supervisor.start();
+    return children == null ? Future.succeededFuture() : children.start();
   }
 
   /** Completes when the first child answers its health path (at once in sidecar mode). */
   public Future<Void> firstUp() {
-    return supervisor == null ? Future.succeededFuture() : supervisor.firstUp();
+    return children == null ? Future.succeededFuture() : children.current().firstUp();
   }
 
   /** SIGTERM to the child's group, SIGKILL after {@code app.stopTimeout}; completes once it is gone. */
   public Future<Void> stop() {
     stopping = true;
-    return supervisor == null ? Future.succeededFuture() : supervisor.stop().mapEmpty();
+    return children == null ? Future.succeededFuture() : children.stop();
   }
 
   // ---- events (on the supervisor's context) ----
@@ -158,7 +183,15 @@ public final class AppRuntime implements AppListener {
   }
 
   @Override
+  public void exited(AppExit exit, Duration restartIn) {
+    if (restartIn != null) { // counted when the restart is decided, as a crash loop never comes up
+      restarts.get(exit.oomKilled() ? "oom_killed" : "crash").incrementAndGet();
+    }
+  }
+
+  @Override
   public void restarted(AppRestart r) {
+    lastRestart = r;
     // Called just after the new child's stateChanged(UP).
     long waited = waitedAtUp - waitedAtPreviousUp;
     long failed = failedAtUp - failedAtPreviousUp;
@@ -201,13 +234,13 @@ public final class AppRuntime implements AppListener {
 
   /** The health document's {@code app} block (see the contract, "Keeping the app alive"). */
   public JsonObject healthJson() {
-    JsonObject restarts = new JsonObject().put("crash", 0L).put("oom_killed", 0L);
+    JsonObject restartCounts = new JsonObject();
+    restarts.forEach((reason, n) -> restartCounts.put(reason, n.get()));
     JsonObject last = null;
     String state;
     Long pid = null;
-    if (supervisor != null) {
-      supervisor.restarts().forEach(restarts::put);
-      AppRestart r = supervisor.lastRestart();
+    if (children != null) {
+      AppRestart r = lastRestart;
       if (r != null) {
         last = new JsonObject()
             .put("t", r.t().truncatedTo(ChronoUnit.SECONDS).toString())
@@ -215,7 +248,7 @@ public final class AppRuntime implements AppListener {
             .put("exit", r.exit().status())
             .put("restarted_in_s", Math.round(r.timeToHealthy().toMillis() / 100.0) / 10.0);
       }
-      state = supervisor.state().label();
+      state = state().label();
       long p = pid();
       pid = p < 0 ? null : p;
     } else {
@@ -225,7 +258,7 @@ public final class AppRuntime implements AppListener {
         .put("mode", mode())
         .put("pid", pid)
         .put("state", state)
-        .put("restarts", restarts)
+        .put("restarts", restartCounts)
         .put("last_restart", last)
         .put("held_requests", gate == null ? 0 : gate.held())
         // Filled by the recycle policy (issue 14); present now so clients can rely on the shape.
@@ -234,7 +267,7 @@ public final class AppRuntime implements AppListener {
 
   /** A sentence per recent restart, and what is wrong while no healthy child is there. */
   public List<Finding> findings() {
-    if (supervisor == null) {
+    if (children == null) {
       return List.of(); // the upstream block already speaks for an app Vigil does not own
     }
     List<Finding> out = new ArrayList<>(MAX_NOTES + 1);
@@ -244,10 +277,10 @@ public final class AppRuntime implements AppListener {
         out.add(Finding.note(n.sentence()));
       }
     }
-    AppExit exit = supervisor.lastExit();
+    AppExit exit = children.current().lastExit();
     int held = gate.held();
     String waiting = held == 0 ? "" : "; " + held + (held == 1 ? " request is" : " requests are") + " waiting";
-    switch (supervisor.state()) {
+    switch (state()) {
       case STARTING -> out.add(Finding.degraded("the app is starting: it has not answered its health path yet"
           + waiting));
       case RESTARTING -> out.add(Finding.degraded("the app " + (exit == null ? "could not be started"
@@ -278,7 +311,7 @@ public final class AppRuntime implements AppListener {
         .strongReference(true).register(registry);
     for (String reason : List.of("crash", "oom_killed")) {
       FunctionCounter.builder("vigil.app.restarts", this,
-              a -> a.supervisor == null ? 0 : a.supervisor.restarts().getOrDefault(reason, 0L))
+              a -> a.restarts.get(reason).get())
           .description("Restarts of the app by reason (run mode; always 0 in sidecar mode)")
           .tag("reason", reason).register(registry);
     }

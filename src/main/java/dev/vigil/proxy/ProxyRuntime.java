@@ -20,8 +20,8 @@ public final class ProxyRuntime {
   private final AdminEndpoint admin;
   private final BooleanSupplier overloaded;
   private final Admission admission;
-  private final UpstreamTarget target = new UpstreamTarget();
   private final HoldGate gate;
+  private final UpstreamTarget target;
 
   public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
                       BooleanSupplier overloaded, Admission admission) {
@@ -35,6 +35,13 @@ public final class ProxyRuntime {
    */
   public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
                       BooleanSupplier overloaded, Admission admission, HoldGate gate) {
+    this(inFlight, observers, admin, overloaded, admission, gate, new UpstreamTarget());
+  }
+
+  /** @param target where new requests go, shared with whatever switches it (a recycle) */
+  public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
+                      BooleanSupplier overloaded, Admission admission, HoldGate gate, UpstreamTarget target) {
+    this.target = target;
     this.inFlight = inFlight;
     this.observers = observers;
     this.admin = admin;

@@ -292,7 +292,7 @@ class RunModeTest {
     }
   }
 
-  private int status(String path) {
+  int status(String path) {
     try {
       return send("GET", path).statusCode();
     } catch (Exception e) {

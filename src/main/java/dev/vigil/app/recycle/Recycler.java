@@ -1,5 +1,6 @@
 package dev.vigil.app.recycle;
 
+import dev.vigil.app.AppChildren;
 import dev.vigil.app.AppExit;
 import dev.vigil.app.AppListener;
 import dev.vigil.app.AppRestart;
@@ -44,7 +45,7 @@ import java.util.function.LongSupplier;
  * <p>Threading: every step is a future chain on Vert.x threads; reading {@code /proc} and binding a
  * probe socket for a free port run through {@code executeBlocking}. Getters are safe from any thread.
  */
-public final class Recycler {
+public final class Recycler implements AppChildren {
 
   private static final System.Logger LOG = System.getLogger(Recycler.class.getName());
   private static final double BYTES_PER_MIB = 1 << 20;
@@ -94,6 +95,7 @@ public final class Recycler {
    * Stops for good (Vigil's shutdown): the current child and a child a running recycle is starting
    * (SIGTERM, SIGKILL after {@code app.stopTimeout}); a recycle still running starts nothing more.
    */
+  @Override
   public Future<Void> stop() {
     stopped = true;
     AppSupervisor s = starting;
@@ -101,17 +103,26 @@ public final class Recycler {
   }
 
   /** Adds a listener that sees the current supervisor's events only. */
-  public Recycler addListener(AppListener l) {
+  @Override
+  public void addListener(AppListener l) {
     listeners.add(l);
-    return this;
+  }
+
+  /** Starts the first child and measures its baseline once it is up. */
+  @Override
+  public Future<Void> start() {
+    AppSupervisor first = current;
+    return first.start().onSuccess(v -> measureBaselineOf(first));
   }
 
   /** The current child's supervisor. */
+  @Override
   public AppSupervisor current() {
     return current;
   }
 
   /** {@code recycling} while a recycle runs, else the current supervisor's state. */
+  @Override
   public AppState state() {
     return running.get() ? AppState.RECYCLING : current.state();
   }
@@ -296,6 +307,13 @@ public final class Recycler {
       public void started(long pid) {
         if (forward()) {
           listeners.forEach(l -> l.started(pid));
+        }
+      }
+
+      @Override
+      public void gone(long pid) {
+        if (forward()) {
+          listeners.forEach(l -> l.gone(pid));
         }
       }
 

@@ -80,6 +80,7 @@ public final class Recycling {
   // Read from any thread.
   private volatile boolean due;
   private volatile boolean drained;
+  private volatile boolean sawDown; // sidecar mode: the drained app stopped answering (its restart began)
   private volatile RecycleRecord last;
   private volatile String pending; // the last due-but-waiting reason (deferred, or another replica recycling)
   private volatile boolean alone;
@@ -243,7 +244,9 @@ public final class Recycling {
     }
     parts.appAnswers().get().otherwise(false).onComplete(ar -> {
       boolean answers = ar.result();
+      sawDown = wentDown || !answers;
       if (wentDown && answers) {
+        sawDown = false;
         then.accept(true);
       } else {
         parts.vertx().setTimer(WATCH_MS, id -> watchRestart(wentDown || !answers, giveUp, then));
@@ -294,8 +297,9 @@ public final class Recycling {
       out.add(r.completed() && r.failed() == 0 ? Finding.note(sentence) : Finding.degraded(sentence));
     }
     if (due) {
-      out.add(Finding.degraded(drained ? "a recycle is due and the app is drained: app-live answers 503 so that"
-          + " it is restarted" : "a recycle is due: readiness is off while the app finishes its requests"));
+      out.add(Finding.degraded(sawDown ? "the app stopped answering for its recycle: waiting for it to come back"
+          : drained ? "a recycle is due and the app is drained: app-live answers 503 so that it is restarted"
+          : "a recycle is due: readiness is off while the app finishes its requests"));
     }
     String p = pending;
     if (p != null) {

@@ -111,6 +111,15 @@ class AppLiveTest {
     // kubelet: the liveness probe failed, restart the app container.
     app.destroy();
     assertTrue(app.waitFor(10, TimeUnit.SECONDS));
+    // A container restart takes kubelet longer than Vigil's 200 ms probe: start the app again once
+    // Vigil has seen it gone (a restart faster than one probe would not be seen; README).
+    waitUntil("Vigil sees the app gone", 15, () -> {
+      try {
+        return get(vigil, "/sidecar/health").body().contains("stopped answering");
+      } catch (Exception e) {
+        return false;
+      }
+    });
     app = startApp(appPort);
     waitUntil("app-live answers 200 again", 15, () -> status(vigil, "/sidecar/health/app-live") == 200);
     waitUntil("ready again", 15, () -> status(vigil, "/sidecar/health/ready") == 200);
