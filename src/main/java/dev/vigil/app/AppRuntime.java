@@ -1,5 +1,7 @@
 package dev.vigil.app;
 
+import dev.vigil.app.reap.JavaChildren;
+import dev.vigil.app.reap.Reaper;
 import dev.vigil.health.Finding;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,9 +24,10 @@ import java.util.function.BooleanSupplier;
  * The app as the rest of Vigil sees it, in either mode.
  *
  * <ul>
- *   <li>{@code run} ({@code vigil run -- CMD}): an {@link AppSupervisor} owns the child and a
+ *   <li>{@code run} ({@code vigil run -- CMD}): an {@link AppSupervisor} owns the child, a
  *       {@link HoldGate} holds requests while no healthy child is there (open on {@code up},
- *       closed the moment the child's process is gone).</li>
+ *       closed the moment the child's process is gone) and a {@link Reaper} collects the orphaned
+ *       zombies the app leaves (as PID 1, or as a child subreaper).</li>
  *   <li>{@code sidecar}: Vigil does not own the app; the block and meters still exist (pid null,
  *       {@code up} = the upstream health check) so that dashboards always find them.</li>
  * </ul>
@@ -47,6 +50,8 @@ public final class AppRuntime implements AppListener {
 
   private final AppSupervisor supervisor;
   private final HoldGate gate;
+  private final Vertx vertx;
+  private final Reaper reaper;
   private final BooleanSupplier upstreamUp;
   private final Clock clock;
   private volatile List<Note> notes = List.of(); // at most MAX_NOTES, oldest first
@@ -63,9 +68,12 @@ public final class AppRuntime implements AppListener {
   private record Note(Instant at, String sentence) {
   }
 
-  private AppRuntime(AppSupervisor supervisor, HoldGate gate, BooleanSupplier upstreamUp, Clock clock) {
+  private AppRuntime(Vertx vertx, AppSupervisor supervisor, HoldGate gate, Reaper reaper, BooleanSupplier upstreamUp,
+      Clock clock) {
+    this.vertx = vertx;
     this.supervisor = supervisor;
     this.gate = gate;
+    this.reaper = reaper;
     this.upstreamUp = upstreamUp;
     this.clock = clock;
     if (supervisor != null) {
@@ -75,13 +83,14 @@ public final class AppRuntime implements AppListener {
 
   /** Run mode: a supervised child and a hold gate ({@code app.hold.maxRequests}, {@code app.hold.timeout}). */
   public static AppRuntime run(Vertx vertx, AppOptions opts, int holdMaxRequests, Duration holdTimeout, Clock clock) {
-    return new AppRuntime(new AppSupervisor(vertx, opts, clock), new HoldGate(vertx, holdMaxRequests, holdTimeout),
-        () -> false, clock);
+    JavaChildren children = new JavaChildren();
+    return new AppRuntime(vertx, new AppSupervisor(vertx, opts, clock, children),
+        new HoldGate(vertx, holdMaxRequests, holdTimeout), new Reaper(children), () -> false, clock);
   }
 
   /** Sidecar mode: {@code upstreamUp} is the upstream health check. */
   public static AppRuntime sidecar(BooleanSupplier upstreamUp, Clock clock) {
-    return new AppRuntime(null, null, upstreamUp, clock);
+    return new AppRuntime(null, null, null, null, upstreamUp, clock);
   }
 
   /** {@code run} or {@code sidecar}. */
@@ -120,9 +129,23 @@ public final class AppRuntime implements AppListener {
     return supervisor == null || everUp && supervisor.state() != AppState.STOPPED;
   }
 
-  /** Starts the first child (run mode); completes once it runs. */
+  /**
+   * Run mode: starts reaping orphans (before the child, so that its first orphans already come to
+   * Vigil), then the first child; completes once it runs.
+   */
   public Future<Void> start() {
-    return supervisor == null ? Future.succeededFuture() : supervisor.start();
+    if (supervisor == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(reaper::start, false).<Void>mapEmpty().compose(v -> supervisor.start());
+  }
+
+  /**
+   * How Vigil reaps orphaned processes once started: {@code PID1}, {@code SUBREAPER}, or null
+   * (sidecar mode, or reaping impossible here).
+   */
+  public Reaper.Role reaping() {
+    return reaper == null ? null : reaper.role();
   }
 
   /** Completes when the first child answers its health path (at once in sidecar mode). */
@@ -133,7 +156,11 @@ public final class AppRuntime implements AppListener {
   /** SIGTERM to the child's group, SIGKILL after {@code app.stopTimeout}; completes once it is gone. */
   public Future<Void> stop() {
     stopping = true;
-    return supervisor == null ? Future.succeededFuture() : supervisor.stop().mapEmpty();
+    return supervisor == null ? Future.succeededFuture()
+        : supervisor.stop().<Void>mapEmpty().eventually(() -> {
+          reaper.close();
+          return Future.succeededFuture();
+        });
   }
 
   // ---- events (on the supervisor's context) ----
@@ -155,6 +182,12 @@ public final class AppRuntime implements AppListener {
   @Override
   public void gone(long pid) {
     gate.close(); // before the exit is classified: new requests wait from now on
+  }
+
+  @Override
+  public void exited(AppExit exit, Duration restartIn) {
+    // The dead leader's group was just killed: its members are now orphans to collect.
+    reaper.poke();
   }
 
   @Override
