@@ -157,10 +157,10 @@ public final class AppRuntime implements AppListener {
   public Future<Void> stop() {
     stopping = true;
     return supervisor == null ? Future.succeededFuture()
-        : supervisor.stop().<Void>mapEmpty().eventually(() -> {
-          reaper.close();
-          return Future.succeededFuture();
-        });
+        : supervisor.stop().<Void>mapEmpty().eventually(() -> vertx.executeBlocking(() -> {
+          reaper.close(); // a prctl, and the reaper's lock
+          return null;
+        }, false));
   }
 
   // ---- events (on the supervisor's context) ----

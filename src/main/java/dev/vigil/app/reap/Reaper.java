@@ -5,9 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,13 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * zombies a gunicorn master, a shell or a daemonizing app leaves behind, until the pid table is full.
  *
  * <p>How: Java 17 has no {@code waitpid(-1)}, and calling it would steal the exit status of the
- * app itself from the JDK (see {@link JavaChildren}). So a scan reads {@code /proc/*}{@code /stat},
- * keeps the zombies whose parent is Vigil, and calls {@code waitpid(pid, WNOHANG)} (JNA) on each one
- * that Vigil did not start and that was already a zombie at a scan {@link #GRACE_MS} ms or more earlier (a second guard, for
- * a process some library might start without the registry: the JDK collects its own children within
- * moments, an orphan stays a zombie until someone waits). Scans run on one daemon thread, every
+ * app itself from the JDK (see {@link JavaChildren}). So a scan reads the {@code /proc/PID/stat} of
+ * Vigil's children (see {@link #zombieChildren}), keeps the zombies among them, and calls {@code waitpid(pid, WNOHANG)} (JNA) on each one
+ * that Vigil did not start and that a scan at least {@link #GRACE_MS} ms earlier saw as a zombie
+ * already (a second guard, for a process some library might start without the registry: the JDK
+ * collects its own children within moments, an orphan stays a zombie until someone waits). Scans run on one daemon thread, every
  * {@link #INTERVAL_MS} ms and soon after {@link #poke()}, never on an event loop; each reads at most
- * {@link #MAX_ENTRIES} {@code /proc} entries and collects at most {@link #MAX_PER_SCAN} zombies.
+ * {@link #MAX_ENTRIES} processes and collects at most {@link #MAX_PER_SCAN} zombies.
  *
  * <p>When: only in run mode, and only where it matters: as PID 1, or, when Vigil is not PID 1, after
  * making itself a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}) so that the orphans of
@@ -43,7 +43,7 @@ public final class Reaper implements AutoCloseable {
   static final long INTERVAL_MS = 1000;
   static final int MAX_ENTRIES = 65_536;
   static final int MAX_PER_SCAN = 256;
-  /** A new zombie is collected at the scan after next seeing it, this much later at the soonest. */
+  /** A zombie is collected this long after a scan first saw it, at the soonest. */
   static final long GRACE_MS = 100;
 
   /** Why Vigil reaps. */
@@ -60,10 +60,10 @@ public final class Reaper implements AutoCloseable {
   private final boolean grace;
   private final AtomicBoolean scanQueued = new AtomicBoolean();
   private final AtomicLong reaped = new AtomicLong();
-  // Only touched on the reaper thread.
-  private Set<Long> zombiesLastScan = Set.of();
+  // Only touched by scan(), one at a time: when each zombie not collected yet was first seen (nanoTime).
+  private Map<Long, Long> firstSeen = Map.of();
   private volatile Role role;
-  private ScheduledExecutorService thread;
+  private volatile ScheduledExecutorService thread; // written under the lock; poke() reads it without
 
   /**
    * @param javaChildren the processes Vigil started: never reaped here
@@ -129,10 +129,7 @@ public final class Reaper implements AutoCloseable {
   }
 
   private void scanIn(long delayMs) {
-    ScheduledExecutorService t;
-    synchronized (this) {
-      t = thread;
-    }
+    ScheduledExecutorService t = thread;
     if (t != null && scanQueued.compareAndSet(false, true)) {
       try {
         t.schedule(() -> {
@@ -176,29 +173,29 @@ public final class Reaper implements AutoCloseable {
    */
   List<Long> scan() {
     List<Long> zombies = zombieChildren(proc, self, MAX_ENTRIES);
+    long now = System.nanoTime();
     List<Long> done = new ArrayList<>();
-    Set<Long> seen = new HashSet<>();
-    boolean fresh = false;
+    Map<Long, Long> waiting = new HashMap<>();
     int[] status = new int[1];
     for (long pid : zombies) {
-      if (seen.size() == MAX_PER_SCAN) {
+      if (done.size() + waiting.size() == MAX_PER_SCAN) {
         break;
       }
-      seen.add(pid);
-      if (grace && !zombiesLastScan.contains(pid)) {
-        fresh = true; // give the JDK its moment in case some code started it without JavaChildren
-        continue;
-      }
-      if (javaChildren.unlessJavaStarted(pid, p -> waitNoHang(p, status))) {
+      long since = firstSeen.getOrDefault(pid, now);
+      if (grace && now - since < TimeUnit.MILLISECONDS.toNanos(GRACE_MS)) {
+        waiting.put(pid, since); // give the JDK its moment in case some code started it without JavaChildren
+      } else if (javaChildren.unlessJavaStarted(pid, p -> waitNoHang(p, status))) {
         done.add(pid);
         reaped.incrementAndGet();
         LOG.log(System.Logger.Level.DEBUG, "reaped orphan " + pid + ": " + describe(status[0]));
+      } else {
+        waiting.put(pid, since);
       }
     }
-    seen.removeAll(done);
-    zombiesLastScan = Set.copyOf(seen);
-    if (fresh) {
-      scanIn(GRACE_MS); // collects the new ones without waiting a full interval
+    firstSeen = Map.copyOf(waiting);
+    long graceNanos = TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+    if (grace && waiting.values().stream().anyMatch(t -> now - t < graceNanos)) {
+      scanIn(GRACE_MS); // zombies in their grace: collect them without waiting a full interval
     }
     return done;
   }
@@ -219,29 +216,67 @@ public final class Reaper implements AutoCloseable {
 
   /**
    * Blocking: the pids of the zombies whose parent is {@code parent}, reading at most
-   * {@code maxEntries} entries of {@code proc}.
+   * {@code maxEntries} candidates. The candidates are the kernel's list of each of the parent's
+   * threads' children ({@code /proc/PID/task/TID/children}), so that the work grows with Vigil's
+   * children and threads, not with every process of the host; without that file (a kernel built
+   * without {@code CONFIG_PROC_CHILDREN}) every {@code /proc} entry.
    */
   static List<Long> zombieChildren(Path proc, long parent, int maxEntries) {
     List<Long> out = new ArrayList<>();
-    int entries = 0;
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(proc)) {
+    List<Path> candidates = childrenOf(proc, parent, maxEntries);
+    if (candidates == null) {
+      candidates = allProcesses(proc, maxEntries);
+    }
+    for (Path p : candidates) {
+      ProcStat st;
+      try {
+        st = ProcStat.parse(Files.readString(p.resolve("stat")));
+      } catch (IOException | RuntimeException gone) {
+        continue; // the process ended while we looked
+      }
+      if (st != null && st.zombie() && st.ppid() == parent) {
+        out.add(st.pid());
+      }
+    }
+    return out;
+  }
+
+  /** The {@code /proc} dirs of the children of every thread of {@code pid}; null when the kernel does not list them. */
+  private static List<Path> childrenOf(Path proc, long pid, int max) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve(Long.toString(pid)).resolve("task"))) {
+      for (Path task : tasks) {
+        Path children = task.resolve("children");
+        String list;
+        try {
+          list = Files.readString(children);
+        } catch (java.nio.file.NoSuchFileException e) {
+          if (Files.exists(task)) {
+            return null; // the thread is there, the file is not: not supported
+          }
+          continue; // the thread ended
+        }
+        for (String child : list.trim().split(" ")) {
+          if (!child.isEmpty() && out.size() < max) {
+            out.add(proc.resolve(child));
+          }
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return out;
+  }
+
+  private static List<Path> allProcesses(Path proc, int max) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(proc,
+        p -> !p.getFileName().toString().isEmpty() && Character.isDigit(p.getFileName().toString().charAt(0)))) {
       for (Path p : dir) {
-        if (++entries > maxEntries) {
+        if (out.size() == max) {
           break;
         }
-        String name = p.getFileName().toString();
-        if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-          continue;
-        }
-        ProcStat st;
-        try {
-          st = ProcStat.parse(Files.readString(p.resolve("stat")));
-        } catch (IOException | RuntimeException gone) {
-          continue; // the process ended while we looked
-        }
-        if (st != null && st.zombie() && st.ppid() == parent) {
-          out.add(st.pid());
-        }
+        out.add(p);
       }
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, "cannot list " + proc + ": " + e);
