@@ -104,9 +104,13 @@ public final class Main {
           DemoChild.printUrls(out, config, sidecar.proxyPort());
         }
         if (runMode && ProcessHandle.current().pid() == 1) {
-          // The JVM reaps only its own children; orphans re-parented to PID 1 would stay zombies.
-          err.println("vigil: warning: running as PID 1: orphaned processes of the app are not reaped;"
-              + " start Vigil under an init such as tini (docker run --init, or ENTRYPOINT [\"tini\", \"--\", ...])");
+          // Orphans re-parented to PID 1 stay zombies unless someone waits for them: Vigil does (dev.vigil.app.reap).
+          if (sidecar.app().reaping() != null) {
+            out.println("vigil: running as PID 1: reaping orphaned processes");
+          } else {
+            err.println("vigil: warning: running as PID 1 but cannot reap orphaned processes (see the log above);"
+                + " start Vigil under an init such as tini (docker run --init, or ENTRYPOINT [\"tini\", \"--\", ...])");
+          }
         }
       }
     } catch (Exception e) {

@@ -9,6 +9,7 @@ import dev.vigil.app.AppChildren;
 import dev.vigil.app.AppOptions;
 import dev.vigil.app.AppSupervisor;
 import dev.vigil.app.HoldGate;
+import dev.vigil.app.reap.JavaChildren;
 import dev.vigil.app.AppRuntime;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.ConfigException;
@@ -114,7 +115,7 @@ public final class Sidecar {
     var target = new UpstreamTarget();
     var app = runCommand == null ? AppRuntime.sidecar(probe::reachable, clock)
         : AppRuntime.run(vertx, config.app().run().holdMaxRequests(), config.app().run().holdTimeout(), clock,
-            gate -> children(vertx, gate, target));
+            (gate, started) -> children(vertx, gate, started, target));
     var inFlight = new AtomicInteger();
     var m = config.metrics();
     var metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
@@ -297,14 +298,15 @@ public final class Sidecar {
    * (a new child on a free port, the proxy's target switched to it). A new child must answer within
    * {@code app.hold.timeout}, the longest a held request waits anyway.
    */
-  private AppChildren children(Vertx vertx, HoldGate gate, UpstreamTarget target) {
-    AppSupervisor first = new AppSupervisor(vertx, appOptions(runCommand, config.app().run().port()), clock);
+  private AppChildren children(Vertx vertx, HoldGate gate, JavaChildren started, UpstreamTarget target) {
+    AppSupervisor first = new AppSupervisor(vertx, appOptions(runCommand, config.app().run().port()), clock, started);
     if (!config.recycle().enabled() || !config.memory().enabled()) {
       return AppChildren.of(first);
     }
     var timing = new Recycler.Timing(config.lifecycle().drainTimeout(), config.app().run().holdTimeout(),
         config.recycle().baselineAfter());
-    return new Recycler(vertx, first, port -> new AppSupervisor(vertx, appOptions(runCommand, port), clock), target,
+    return new Recycler(vertx, first, port -> new AppSupervisor(vertx, appOptions(runCommand, port), clock, started),
+        target,
         gate, timing, clock, gate::failedTotal);
   }
 

@@ -1,5 +1,7 @@
 package dev.vigil.app;
 
+import dev.vigil.app.reap.JavaChildren;
+import dev.vigil.app.reap.Reaper;
 import dev.vigil.health.Finding;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,9 +26,10 @@ import java.util.function.BooleanSupplier;
  * The app as the rest of Vigil sees it, in either mode.
  *
  * <ul>
- *   <li>{@code run} ({@code vigil run -- CMD}): an {@link AppSupervisor} owns the child and a
+ *   <li>{@code run} ({@code vigil run -- CMD}): an {@link AppSupervisor} owns the child, a
  *       {@link HoldGate} holds requests while no healthy child is there (open on {@code up},
- *       closed the moment the child's process is gone).</li>
+ *       closed the moment the child's process is gone) and a {@link Reaper} collects the orphaned
+ *       zombies the app leaves (as PID 1, or as a child subreaper).</li>
  *   <li>{@code sidecar}: Vigil does not own the app; the block and meters still exist (pid null,
  *       {@code up} = the upstream health check) so that dashboards always find them.</li>
  * </ul>
@@ -49,6 +52,8 @@ public final class AppRuntime implements AppListener {
 
   private final AppChildren children; // null in sidecar mode
   private final HoldGate gate;
+  private final Vertx vertx;
+  private final Reaper reaper;
   private final BooleanSupplier upstreamUp;
   private final Clock clock;
   private volatile List<Note> notes = List.of(); // at most MAX_NOTES, oldest first
@@ -68,9 +73,12 @@ public final class AppRuntime implements AppListener {
   private record Note(Instant at, String sentence) {
   }
 
-  private AppRuntime(AppChildren children, HoldGate gate, BooleanSupplier upstreamUp, Clock clock) {
+  private AppRuntime(Vertx vertx, AppChildren children, HoldGate gate, Reaper reaper, BooleanSupplier upstreamUp,
+      Clock clock) {
+    this.vertx = vertx;
     this.children = children;
     this.gate = gate;
+    this.reaper = reaper;
     this.upstreamUp = upstreamUp;
     this.clock = clock;
     if (children != null) {
@@ -79,20 +87,23 @@ public final class AppRuntime implements AppListener {
   }
 
   /**
-   * Run mode: a supervised child and a hold gate ({@code app.hold.maxRequests}, {@code app.hold.timeout}).
+   * Run mode: a supervised child, a hold gate ({@code app.hold.maxRequests}, {@code app.hold.timeout})
+   * and the reaper of the orphans the app leaves.
    *
    * @param children the first child's supervisor as one {@link AppChildren}, or a recycler around it;
-   *     built from the gate this runtime owns
+   *     built from the gate this runtime owns and the registry of processes Java started (every
+   *     supervisor must register its children there, so the reaper never takes their exit status)
    */
   public static AppRuntime run(Vertx vertx, int holdMaxRequests, Duration holdTimeout, Clock clock,
-      java.util.function.Function<HoldGate, AppChildren> children) {
+      java.util.function.BiFunction<HoldGate, JavaChildren, AppChildren> children) {
     HoldGate gate = new HoldGate(vertx, holdMaxRequests, holdTimeout);
-    return new AppRuntime(children.apply(gate), gate, () -> false, clock);
+    JavaChildren started = new JavaChildren();
+    return new AppRuntime(vertx, children.apply(gate, started), gate, new Reaper(started), () -> false, clock);
   }
 
   /** Sidecar mode: {@code upstreamUp} is the upstream health check. */
   public static AppRuntime sidecar(BooleanSupplier upstreamUp, Clock clock) {
-    return new AppRuntime(null, null, upstreamUp, clock);
+    return new AppRuntime(null, null, null, null, upstreamUp, clock);
   }
 
   /** {@code run} or {@code sidecar}. */
@@ -145,9 +156,23 @@ public final class AppRuntime implements AppListener {
     return children == null || everUp && state() != AppState.STOPPED;
   }
 
-  /** Starts the first child (run mode); completes once it runs. */
+  /**
+   * Run mode: starts reaping orphans (before the child, so that its first orphans already come to
+   * Vigil), then the first child; completes once it runs.
+   */
   public Future<Void> start() {
-    return children == null ? Future.succeededFuture() : children.start();
+    if (children == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(reaper::start, false).<Void>mapEmpty().compose(v -> children.start());
+  }
+
+  /**
+   * How Vigil reaps orphaned processes once started: {@code PID1}, {@code SUBREAPER}, or null
+   * (sidecar mode, or reaping impossible here).
+   */
+  public Reaper.Role reaping() {
+    return reaper == null ? null : reaper.role();
   }
 
   /** Completes when the first child answers its health path (at once in sidecar mode). */
@@ -158,7 +183,11 @@ public final class AppRuntime implements AppListener {
   /** SIGTERM to the child's group, SIGKILL after {@code app.stopTimeout}; completes once it is gone. */
   public Future<Void> stop() {
     stopping = true;
-    return children == null ? Future.succeededFuture() : children.stop();
+    return children == null ? Future.succeededFuture()
+        : children.stop().eventually(() -> vertx.executeBlocking(() -> {
+          reaper.close(); // a prctl, and the reaper's lock
+          return null;
+        }, false));
   }
 
   // ---- events (on the supervisor's context) ----
@@ -187,6 +216,8 @@ public final class AppRuntime implements AppListener {
     if (restartIn != null) { // counted when the restart is decided, as a crash loop never comes up
       restarts.get(exit.oomKilled() ? "oom_killed" : "crash").incrementAndGet();
     }
+    // The dead leader's group was just killed: its members are now orphans to collect.
+    reaper.poke();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.vigil.app;
 
+import dev.vigil.app.reap.JavaChildren;
 import dev.vigil.memory.source.CgroupMemory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -49,6 +50,7 @@ public final class AppSupervisor {
   private final Vertx vertx;
   private final AppOptions opts;
   private final Clock clock;
+  private final JavaChildren children;
   private final Backoff backoff;
   private final HttpClientAgent http;
   private final List<AppListener> listeners = new CopyOnWriteArrayList<>();
@@ -97,9 +99,18 @@ public final class AppSupervisor {
    * @param clock  timestamps of exits and restarts
    */
   public AppSupervisor(Vertx vertx, AppOptions opts, Clock clock) {
+    this(vertx, opts, clock, new JavaChildren());
+  }
+
+  /**
+   * @param children every process is started through it, so that a {@link dev.vigil.app.reap.Reaper}
+   *                 sharing it never collects the app's exit status before the JDK does
+   */
+  public AppSupervisor(Vertx vertx, AppOptions opts, Clock clock, JavaChildren children) {
     this.vertx = vertx;
     this.opts = opts;
     this.clock = clock;
+    this.children = children;
     this.backoff = new Backoff(opts.backoff(), opts.maxBackoff(), opts.resetAfter());
     // No keep-alive: a connection to a dead child must never be reused for the next child's health.
     long timeout = opts.healthTimeout().toMillis();
@@ -234,7 +245,7 @@ public final class AppSupervisor {
     if (opts.directory() != null) {
       pb.directory(opts.directory().toFile());
     }
-    Child c = new Child(pb.start(), clock.instant());
+    Child c = new Child(children.start(pb), clock.instant());
     if (opts.oomScoreAdj() != null) {
       ProcessGroups.setOomScoreAdj(c.pid, opts.oomScoreAdj());
     }
@@ -309,12 +320,12 @@ public final class AppSupervisor {
       return;
     }
     c.stopRequested = true;
-    vertx.executeBlocking(() -> ProcessGroups.signal(c.pid, "TERM"), false);
+    vertx.executeBlocking(() -> ProcessGroups.signal(children, c.pid, "TERM"), false);
     c.killTimer = vertx.setTimer(opts.stopTimeout().toMillis(), id -> {
       if (!c.exited) {
         LOG.log(System.Logger.Level.WARNING, "the app (pid " + c.pid + ") did not exit within "
             + opts.stopTimeout().toMillis() + " ms of SIGTERM; sending SIGKILL to its process group");
-        vertx.executeBlocking(() -> ProcessGroups.signal(c.pid, "KILL"), false);
+        vertx.executeBlocking(() -> ProcessGroups.signal(children, c.pid, "KILL"), false);
       }
     });
   }
@@ -344,7 +355,7 @@ public final class AppSupervisor {
         }
       }
       // A dead leader may leave workers behind (holding the port): the group goes with it.
-      ProcessGroups.signal(c.pid, "KILL");
+      ProcessGroups.signal(children, c.pid, "KILL");
       return AppExit.of(at, c.pid, value, oom, requested, Duration.between(c.startedAt, at), limit);
     }, false).onComplete(ar -> {
       if (ar.failed()) {

@@ -1,5 +1,6 @@
 package dev.vigil.app;
 
+import dev.vigil.app.reap.JavaChildren;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +24,13 @@ final class ProcessGroups {
    * signal 27 and fails, and small pids are the rule in a container's PID namespace. When the shell
    * cannot be run or the kill fails, it falls back to the leader and its descendants that Java still sees.
    *
+   * @param children where the {@code kill} shell is started (so that the reaper leaves it to the JDK)
    * @return true when at least one process got the signal
    */
-  static boolean signal(long pgid, String signal) {
+  static boolean signal(JavaChildren children, long pgid, String signal) {
     try {
-      Process p = new ProcessBuilder("sh", "-c", "kill -s \"$1\" -- \"-$2\"", "vigil-kill", signal,
-          Long.toString(pgid)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p = children.start(new ProcessBuilder("sh", "-c", "kill -s \"$1\" -- \"-$2\"", "vigil-kill", signal,
+          Long.toString(pgid)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
       if (p.waitFor(5, TimeUnit.SECONDS)) {
         if (p.exitValue() == 0) {
           return true;

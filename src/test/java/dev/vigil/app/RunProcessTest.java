@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +61,15 @@ class RunProcessTest {
   /** Starts {@code [prefix...] java ... dev.vigil.Main run SETTINGS -- env ENV python3 leaky_app.py}. */
   Started start(List<String> prefix, List<String> jvmFlags, Map<String, String> settings, String... childEnv)
       throws Exception {
+    List<String> app = new ArrayList<>(List.of("env"));
+    app.addAll(List.of(childEnv));
+    app.addAll(List.of(AppSupervisorTest.PYTHON, AppSupervisorTest.app().toString()));
+    return startApp(prefix, jvmFlags, settings, app);
+  }
+
+  /** Starts {@code [prefix...] java ... dev.vigil.Main run SETTINGS -- APP...}. */
+  Started startApp(List<String> prefix, List<String> jvmFlags, Map<String, String> settings, List<String> app)
+      throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(jvmFlags);
@@ -69,9 +79,7 @@ class RunProcessTest {
         "--set", "upstream.health.interval=200ms", "--set", "app.restart.backoff=100ms"));
     settings.forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
     cmd.add("--");
-    cmd.add("env");
-    cmd.addAll(List.of(childEnv));
-    cmd.addAll(List.of(AppSupervisorTest.PYTHON, AppSupervisorTest.app().toString()));
+    cmd.addAll(app);
     vigil = new ProcessBuilder(cmd).redirectErrorStream(false)
         .redirectError(dir.resolve("stderr.txt").toFile()).start();
     Thread reader = new Thread(() -> {
@@ -139,7 +147,7 @@ class RunProcessTest {
   /**
    * Vigil as PID 1 of its own PID namespace, as in a container: the app's pid there is small, which
    * {@code /usr/bin/kill -s TERM -- -27} (procps-ng) takes for a signal number; stop must still reach
-   * the app's group at once. Vigil warns that it does not reap orphans as PID 1 (README: use tini).
+   * the app's group at once. Vigil says that it reaps orphans as PID 1.
    */
   @Test
   void asPid1InItsOwnPidNamespaceSigtermStopsTheAppAtOnceAndExitsZero() throws Exception {
@@ -147,13 +155,7 @@ class RunProcessTest {
         Map.of("app.stopTimeout", "20s"));
     RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
     ProcessHandle java = vigil.children().findFirst().orElseThrow(); // unshare --fork's child: PID 1 inside
-    RunModeTest.waitUntil("the PID 1 warning", 10, () -> {
-      try {
-        return stderr().contains("running as PID 1: orphaned processes of the app are not reaped");
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    RunModeTest.waitUntil("the PID 1 note", 10, () -> stdout.contains("vigil: running as PID 1: reaping orphaned processes"));
 
     long t0 = System.nanoTime();
     java.destroy(); // SIGTERM to Vigil
@@ -162,6 +164,125 @@ class RunProcessTest {
     assertEquals(0, vigil.exitValue(), stderr());
     assertTrue(ms < 10_000, "the app got SIGTERM at once, not SIGKILL after app.stopTimeout: " + ms + " ms");
     assertTrue(!stderr().contains("sending SIGKILL"), stderr());
+  }
+
+  /** The app as a shell that leaves an orphan behind ({@code sleep 300}) and then becomes the leaky app. */
+  static List<String> appLeavingAnOrphan() throws Exception {
+    return List.of("sh", "-c", "(sleep 300 &); exec \"$0\" \"$1\"", AppSupervisorTest.PYTHON,
+        AppSupervisorTest.app().toString());
+  }
+
+  /**
+   * Issue 13, "zombie reaping as PID 1": Vigil as PID 1 of a PID namespace (a container) collects
+   * the app's orphans once they exit (here killed from outside, and killed with the crashed app's
+   * group), while the app's own exit code still reaches the restart classification.
+   */
+  @Test
+  void asPid1ItReapsTheAppsOrphansAndStillGetsTheAppsOwnExitCode() throws Exception {
+    Started s = startApp(List.of("unshare", "--pid", "--fork", "--mount-proc"), List.of(), Map.of(),
+        appLeavingAnOrphan());
+    RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
+    long java = vigil.children().findFirst().orElseThrow().pid(); // PID 1 inside, seen from here
+    RunModeTest.waitUntil("the PID 1 note", 10, () -> stdout.contains("vigil: running as PID 1: reaping orphaned processes"));
+
+    // The orphan was re-parented to Vigil. A crash: the app's group is killed, orphan included, and
+    // the orphan is then a zombie until Vigil waits for it; the app's own exit code is kept.
+    long first = waitFor("the orphan adopted by Vigil", 10, () -> orphanSleep(java));
+    try {
+      get(s.appPort(), "/crash?code=7");
+    } catch (IOException expected) {
+      // the app exits before it answers
+    }
+    RunModeTest.waitUntil("the restart", 30, () -> {
+      try {
+        JsonObject app = new JsonObject(get(s.proxyPort(), "/sidecar/health").body()).getJsonObject("app");
+        return "up".equals(app.getString("state")) && app.getJsonObject("restarts").getInteger("crash") == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    JsonObject last = new JsonObject(get(s.proxyPort(), "/sidecar/health").body()).getJsonObject("app")
+        .getJsonObject("last_restart");
+    assertEquals("crash", last.getString("reason"));
+    assertEquals("exit code 7", last.getString("exit"), "the app's real exit code, not lost to the reaper");
+    RunModeTest.waitUntil("the crashed app's orphan reaped", 10, () -> gone(first));
+    // The restarted app's orphan, killed from outside (as by the OOM killer): reaped too.
+    long second = waitFor("the restarted app's orphan", 10, () -> orphanSleep(java));
+    ProcessHandle.of(second).orElseThrow().destroyForcibly();
+    RunModeTest.waitUntil("its orphan reaped", 10, () -> gone(second));
+    RunModeTest.waitUntil("no zombie left under Vigil", 10, () -> zombieChildren(java).isEmpty());
+    assertEquals(200, status(s.proxyPort(), "/"), "the app keeps serving through Vigil");
+
+    ProcessHandle.of(java).orElseThrow().destroy(); // SIGTERM to Vigil
+    assertTrue(vigil.waitFor(60, TimeUnit.SECONDS), "vigil exits");
+    assertEquals(0, vigil.exitValue(), stderr());
+  }
+
+  /** Not PID 1: Vigil makes itself a child subreaper, so the app's orphans come to it, not to init. */
+  @Test
+  void notPid1ItIsAChildSubreaperAndReapsTheAppsOrphans() throws Exception {
+    Started s = startApp(List.of(), List.of(), Map.of(), appLeavingAnOrphan());
+    RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
+    long orphan = waitFor("the orphan adopted by Vigil", 10, () -> orphanSleep(vigil.pid()));
+    ProcessHandle.of(orphan).orElseThrow().destroyForcibly();
+    RunModeTest.waitUntil("the killed orphan reaped", 10, () -> gone(orphan));
+    assertTrue(ProcessHandle.of(s.appPid()).map(ProcessHandle::isAlive).orElse(false), "the app keeps running");
+    vigil.destroy();
+    assertTrue(vigil.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, vigil.exitValue(), stderr());
+  }
+
+  /** {@code pid, state, ppid, command} of each process, from {@code /proc/PID/stat}. */
+  record Proc(long pid, char state, long ppid, String comm) {
+  }
+
+  static List<Proc> procs() {
+    List<Proc> out = new ArrayList<>();
+    try (var dir = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path p : dir) {
+        try {
+          String st = Files.readString(p.resolve("stat"));
+          int open = st.indexOf('(');
+          int close = st.lastIndexOf(')');
+          String[] f = st.substring(close + 2).split(" ");
+          out.add(new Proc(Long.parseLong(st.substring(0, open).trim()), f[0].charAt(0), Long.parseLong(f[1]),
+              st.substring(open + 1, close)));
+        } catch (IOException | RuntimeException gone) {
+          // ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return out;
+  }
+
+  /** A live {@code sleep} whose parent is {@code parent} (an orphan it adopted), or null. */
+  static Long orphanSleep(long parent) {
+    return procs().stream().filter(p -> p.ppid() == parent && p.state() != 'Z' && p.comm().equals("sleep"))
+        .map(Proc::pid).findFirst().orElse(null);
+  }
+
+  static List<Proc> zombieChildren(long parent) {
+    return procs().stream().filter(p -> p.ppid() == parent && p.state() == 'Z').toList();
+  }
+
+  /** Polls {@code get} until it is not null, within {@code seconds}. */
+  static <T> T waitFor(String what, long seconds, Supplier<T> get) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    T v;
+    while ((v = get.get()) == null) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("no " + what + " within " + seconds + " s");
+      }
+      Thread.sleep(20);
+    }
+    return v;
+  }
+
+  /** Gone for good: not even a zombie. */
+  static boolean gone(long pid) {
+    return !Files.exists(Path.of("/proc", Long.toString(pid)));
   }
 
   @Test
