@@ -51,6 +51,14 @@ public final class MemoryTracker {
         trend.r2(), trend.steady(), trend.leakSuspected(), projected, state, trend.samples());
   }
 
+  /**
+   * The bottoms of the collections in {@code samples} (oldest first), by the rule of the floor
+   * slope: what memory came back down to, so what the app really retained.
+   */
+  public static java.util.List<MemorySample> lows(java.util.List<MemorySample> samples) {
+    return MemoryTrend.lows(samples);
+  }
+
   /** After a failed read: the last sample is stale, as in the sidecar's watch. */
   public void stale() {
     machine.reset();
