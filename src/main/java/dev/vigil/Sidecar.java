@@ -9,6 +9,8 @@ import dev.vigil.health.HealthMeters;
 import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryWatch;
+import dev.vigil.memory.attribution.LeakAttribution;
+import dev.vigil.memory.attribution.RouteCounts;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
 import dev.vigil.overload.Overload;
@@ -72,6 +74,11 @@ public final class Sidecar {
         shared::mayPing);
     var memory = config.memory().enabled()
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
+    if (memory != null) {
+      memory.attribute(new LeakAttribution(RouteCounts.of(metrics.routeRequestSlots(), metrics::routeRequests,
+          metrics::slotRoute, metrics::slotMethod), config.memory().watch().history(),
+          config.memory().watch().trendWindow(), registry));
+    }
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
         new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,

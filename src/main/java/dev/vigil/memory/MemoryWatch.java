@@ -74,6 +74,7 @@ public final class MemoryWatch {
   private long pollsStarted;
 
   private final Consumer<MemorySample> onSample;
+  private volatile dev.vigil.memory.attribution.LeakAttribution attribution;
   private volatile boolean running;
   private volatile long timerId = -1;
   private Context context;
@@ -107,6 +108,12 @@ public final class MemoryWatch {
     this.cleanups = new CleanupLog(opts.cleanupCooldown());
     this.fetcher = new HttpFetcher(vertx);
     this.meters = registryOrNull == null ? null : new MemoryMeters(registryOrNull, this);
+  }
+
+  /** Names the routes behind a suspected leak from each sample on (set before {@link #start()}). */
+  public MemoryWatch attribute(dev.vigil.memory.attribution.LeakAttribution leakAttribution) {
+    this.attribution = leakAttribution;
+    return this;
   }
 
   /** Starts polling at once; completes when the first poll is scheduled (not when it answered). */
@@ -210,6 +217,13 @@ public final class MemoryWatch {
 
   /** One plain sentence per current cause of a non-ok state, plus the last poll error if any. */
   public List<String> issues() {
+    var named = attribution;
+    List<String> out = new ArrayList<>(named == null ? List.of() : named.sentences());
+    out.addAll(stateIssues());
+    return out;
+  }
+
+  private List<String> stateIssues() {
     synchronized (lock) {
       List<String> out = new ArrayList<>();
       if (consecutiveFailures > 0 && lastError != null) {
@@ -269,6 +283,14 @@ public final class MemoryWatch {
 
   /** The {@code /sidecar/memory} document: figures, samples, fitted line, cleanups, state changes, poll status. */
   public JsonObject memoryJson() {
+    var named = attribution;
+    var fitted = named == null ? null : named.result();
+    return stateJson()
+        .put("attribution", fitted == null ? new JsonArray() : fitted.routesJson())
+        .put("unexplained_mib_per_hour", fitted == null ? null : MemoryJson.round(fitted.unexplainedMiBPerHour()));
+  }
+
+  private JsonObject stateJson() {
     synchronized (lock) {
       MemorySample last = history.latest();
       Double limit = limitMiB();
@@ -362,6 +384,7 @@ public final class MemoryWatch {
     Instant now = clock.instant();
     MemorySample sample = new MemorySample(now, reading.rssMiB());
     boolean fireCleanup;
+    boolean leak;
     synchronized (lock) {
       lastAttempt = now;
       lastSuccess = now;
@@ -380,6 +403,15 @@ public final class MemoryWatch {
         cleanups.stateChanged(before, after);
       }
       fireCleanup = opts.cleanupUrl() != null && cleanups.takeAutomatic(now);
+      leak = trend.leakSuspected();
+    }
+    var named = attribution;
+    if (named != null) {
+      // The fit is bounded but can take tens of ms at 100 routes x 720 samples: not on the event loop.
+      vertx.executeBlocking(() -> {
+        named.sampled(now, sample.rssMiB(), leak);
+        return null;
+      }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "memory watch: leak attribution failed", e));
     }
     if (fireCleanup) {
       runCleanup(CleanupRecord.AUTO);

@@ -17,4 +17,30 @@ public interface RouteCounts {
 
   /** The HTTP method of a slot. */
   String method(int slot);
+
+  /** Counters from plain functions (e.g. {@code RequestMetrics}'s). */
+  static RouteCounts of(int slots, java.util.function.Consumer<long[]> read,
+                        java.util.function.IntFunction<String> route, java.util.function.IntFunction<String> method) {
+    return new RouteCounts() {
+      @Override
+      public int slots() {
+        return slots;
+      }
+
+      @Override
+      public void read(long[] into) {
+        read.accept(into);
+      }
+
+      @Override
+      public String route(int slot) {
+        return route.apply(slot);
+      }
+
+      @Override
+      public String method(int slot) {
+        return method.apply(slot);
+      }
+    };
+  }
 }
