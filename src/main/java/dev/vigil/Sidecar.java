@@ -11,6 +11,7 @@ import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryWatch;
 import dev.vigil.memory.attribution.LeakAttribution;
 import dev.vigil.memory.attribution.RouteCounts;
+import dev.vigil.memory.diagnostics.Diagnostics;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
 import dev.vigil.overload.Overload;
@@ -74,6 +75,10 @@ public final class Sidecar {
         shared::mayPing);
     var memory = config.memory().enabled()
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
+    var diagnose = config.memory().diagnostics();
+    if (memory != null && diagnose.url() != null) {
+      memory.diagnose(new Diagnostics(vertx, diagnose.url(), diagnose.timeout(), clock));
+    }
     if (memory != null) {
       memory.attribute(new LeakAttribution(RouteCounts.of(metrics.routeRequestSlots(), metrics::routeRequests,
           metrics::slotRoute, metrics::slotMethod), config.memory().watch().history(),

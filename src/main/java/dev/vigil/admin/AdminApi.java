@@ -35,6 +35,8 @@ import java.util.function.Function;
  *   <li>{@code GET metrics}: Prometheus text;</li>
  *   <li>{@code POST memory/cleanup}: asks the app to free memory (bearer token; admin listener only
  *       when there is one; 409 when off or cooling down).</li>
+ *   <li>{@code GET memory/diagnostics}: the last answers of {@code memory.diagnostics.url};
+ *       {@code POST} calls it now (bearer token, as cleanup; 409 without a URL).</li>
  * </ul>
  * Any other method on a known path gets 405 with {@code Allow}; unknown paths 404. To add an
  * endpoint, add one line to {@link #routes()} and one item to this list.
@@ -80,6 +82,8 @@ public final class AdminApi {
         .get("health/ready", this::ready)
         .get("memory", this::memory)
         .post("memory/cleanup", this::cleanup)
+        .get("memory/diagnostics", this::diagnostics)
+        .post("memory/diagnostics", this::diagnoseNow)
         .get("requests", this::requests)
         .get("metrics", this::metrics);
   }
@@ -186,6 +190,24 @@ public final class AdminApi {
         ErrorReply.send(req, 409, ar.cause().getMessage(), false);
       }
     });
+  }
+
+  private void diagnostics(HttpServerRequest req) {
+    if (parts.memory() == null) {
+      ErrorReply.send(req, 404, "memory watching is off (memory.enabled: false)", false);
+    } else {
+      AdminReplies.json(req, 200, parts.memory().diagnosticsJson());
+    }
+  }
+
+  private void diagnoseNow(HttpServerRequest req) {
+    if (parts.memory() == null || parts.memory().diagnosticsJson().getValue("url") == null) {
+      ErrorReply.send(req, 409, "no memory.diagnostics.url is configured, so there is no diagnostics endpoint to call",
+          false);
+      return;
+    }
+    parts.memory().diagnostics(dev.vigil.memory.diagnostics.Diagnostics.MANUAL)
+        .onComplete(ar -> AdminReplies.json(req, 200, ar.result().toJson()));
   }
 
   private void requests(HttpServerRequest req) {

@@ -542,7 +542,8 @@ public final class ConfigLoader {
         problems.add(e.getMessage());
       }
     }
-    var memory = new VigilConfig.Memory(memoryEnabled, watch);
+    var memory = new VigilConfig.Memory(memoryEnabled, watch,
+        new VigilConfig.Diagnostics(url("memory.diagnostics.url", false), duration("memory.diagnostics.timeout")));
 
     URI target = url("keepalive.target", false);
     var keepalive = new KeepAliveOptions(bool("keepalive.enabled"),

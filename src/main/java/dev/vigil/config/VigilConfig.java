@@ -79,8 +79,19 @@ public record VigilConfig(
   public record Metrics(boolean enabled, int requestBuffer, int maxRoutes, List<String> routePatterns, boolean vertxHttpMeters) {
   }
 
-  /** {@code enabled} false turns polling off; {@code watch} holds every other {@code memory.*} setting. */
-  public record Memory(boolean enabled, MemoryWatchOptions watch) {
+  /**
+   * {@code enabled} false turns polling off; {@code watch} holds the other {@code memory.*} settings
+   * but {@code memory.diagnostics.*}.
+   */
+  public record Memory(boolean enabled, MemoryWatchOptions watch, Diagnostics diagnostics) {
+
+    public Memory(boolean enabled, MemoryWatchOptions watch) {
+      this(enabled, watch, new Diagnostics(null, Duration.ofSeconds(10)));
+    }
+  }
+
+  /** {@code memory.diagnostics.url} (null: no hook) and {@code memory.diagnostics.timeout}. */
+  public record Diagnostics(URI url, Duration timeout) {
   }
 
   public record Health(double errorRateDegraded) {

@@ -1,6 +1,8 @@
 package dev.vigil.memory;
 
 import dev.vigil.health.Finding;
+import dev.vigil.memory.diagnostics.Diagnostics;
+import dev.vigil.memory.diagnostics.DiagnosticsAnswer;
 import dev.vigil.net.TransportErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -75,6 +77,7 @@ public final class MemoryWatch {
 
   private final Consumer<MemorySample> onSample;
   private volatile dev.vigil.memory.attribution.LeakAttribution attribution;
+  private volatile Diagnostics diagnostics;
   private volatile boolean running;
   private volatile long timerId = -1;
   private Context context;
@@ -116,6 +119,34 @@ public final class MemoryWatch {
     return this;
   }
 
+  /** Calls {@code memory.diagnostics.url} on entering critical (set before {@link #start()}). */
+  public MemoryWatch diagnose(Diagnostics hook) {
+    this.diagnostics = hook;
+    return this;
+  }
+
+  /**
+   * Calls {@code memory.diagnostics.url} now, e.g. with {@link Diagnostics#RECYCLE} right before a
+   * recycle. Never fails and completes within {@code memory.diagnostics.timeout}; with no URL
+   * configured it completes at once with null.
+   */
+  public Future<DiagnosticsAnswer> diagnostics(String trigger) {
+    Diagnostics hook = diagnostics;
+    if (hook == null) {
+      return Future.succeededFuture();
+    }
+    JsonObject h = healthJson();
+    JsonObject facts = new JsonObject().put("state", h.getValue("state")).put("rss_mib", h.getValue("rss_mib"))
+        .put("limit_mib", h.getValue("limit_mib")).put("trend_mib_per_hour", h.getValue("trend_mib_per_hour"));
+    return hook.capture(trigger, facts);
+  }
+
+  /** {@code GET /sidecar/memory/diagnostics}: the stored answers (none without a configured URL). */
+  public JsonObject diagnosticsJson() {
+    Diagnostics hook = diagnostics;
+    return hook == null ? new JsonObject().put("url", null).put("answers", new JsonArray()) : hook.toJson();
+  }
+
   /** Starts polling at once; completes when the first poll is scheduled (not when it answered). */
   public Future<Void> start() {
     Promise<Void> started = Promise.promise();
@@ -143,7 +174,8 @@ public final class MemoryWatch {
     if (meters != null) {
       meters.remove();
     }
-    return fetcher.close();
+    Diagnostics hook = diagnostics;
+    return hook == null ? fetcher.close() : Future.join(fetcher.close(), hook.close()).mapEmpty();
   }
 
   /** Merges samples restored from a store (e.g. Redis) into the history, keeping the newest {@code history}. */
@@ -385,6 +417,7 @@ public final class MemoryWatch {
     MemorySample sample = new MemorySample(now, reading.rssMiB());
     boolean fireCleanup;
     boolean leak;
+    boolean enteredCritical;
     synchronized (lock) {
       lastAttempt = now;
       lastSuccess = now;
@@ -398,6 +431,7 @@ public final class MemoryWatch {
       Double percent = percent(sample, limit);
       MemoryState before = machine.state();
       MemoryState after = machine.update(percent, trend.projectedSeconds(sample.rssMiB(), limit), trend.steady());
+      enteredCritical = after == MemoryState.CRITICAL && before != MemoryState.CRITICAL;
       if (after != before) {
         remember(changes, new StateChange(now, before, after, sample.rssMiB(), percent));
         cleanups.stateChanged(before, after);
@@ -415,6 +449,9 @@ public final class MemoryWatch {
     }
     if (fireCleanup) {
       runCleanup(CleanupRecord.AUTO);
+    }
+    if (enteredCritical) {
+      diagnostics(Diagnostics.CRITICAL); // the answer is stored; nothing waits for it
     }
     if (onSample != null) {
       try {
