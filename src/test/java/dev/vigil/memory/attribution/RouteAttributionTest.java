@@ -79,7 +79,7 @@ class RouteAttributionTest {
   }
 
   /** Bursts of traffic every 100 ms, each route's size drawn anew, for {@code ticks} ticks. */
-  private void traffic(HttpClient client, int port, int ticks, int[] max) throws Exception {
+  static void traffic(HttpClient client, int port, int ticks, int[] max) throws Exception {
     String[][] routes = {{"POST", "/api/chat"}, {"POST", "/api/upload"}, {"GET", "/api/items/42"}, {"GET", "/api/health"}};
     Random random = new Random(11);
     for (int tick = 0; tick < ticks; tick++) {
@@ -99,14 +99,14 @@ class RouteAttributionTest {
     }
   }
 
-  private static JsonObject get(HttpClient client, int port, String path) throws Exception {
+  static JsonObject get(HttpClient client, int port, String path) throws Exception {
     return client.request(HttpMethod.GET, port, "127.0.0.1", path)
         .compose(req -> req.send().compose(resp -> resp.body()))
         .map(b -> b.toJsonObject()).await(10, TimeUnit.SECONDS);
   }
 
   /** Polls /sidecar/memory until the attribution holds {@code rows} routes, within a bound. */
-  private static JsonObject awaitAttribution(HttpClient client, int port, int rows) throws Exception {
+  static JsonObject awaitAttribution(HttpClient client, int port, int rows) throws Exception {
     long deadline = System.nanoTime() + 5_000_000_000L;
     JsonObject memory = get(client, port, "/sidecar/memory");
     while (memory.getJsonArray("attribution").size() < rows && System.nanoTime() < deadline) {
