@@ -61,6 +61,8 @@ class MainTest {
       "upstream.rewriteHost=maybe | expected true or false",
       "memory.poll.rssUnit=parsecs | memory.poll.rssUnit",
       "memory.fooo=1 | memory.fooo: unknown key",
+      "memory.diagnostics.url=ftp://x | memory.diagnostics.url",
+      "memory.diagnostics.timeout=1h | memory.diagnostics.timeout",
   })
   void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {
     Run r = run(Map.of(), "--set", setting);

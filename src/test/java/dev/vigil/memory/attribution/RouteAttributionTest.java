@@ -147,6 +147,13 @@ class RouteAttributionTest {
     assertTrue(metrics.contains("vigil_app_memory_route_retained_bytes{route=\"/api/chat\"}"), metrics);
     assertTrue(metrics.contains("vigil_app_memory_route_retained_bytes{route=\"/api/upload\"}"));
     assertTrue(!metrics.contains("vigil_app_memory_route_retained_bytes{route=\"/api/items/{id}\"}"));
+    Process promtool = new ProcessBuilder("/usr/bin/promtool", "check", "metrics").redirectErrorStream(true).start();
+    try (var in = promtool.getOutputStream()) {
+      in.write(metrics.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String lint = new String(promtool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, promtool.exitValue(), "promtool: " + lint);
   }
 
   @Test

@@ -81,6 +81,24 @@ class DiagnosticsTest {
   }
 
   @Test
+  void beforeARecycleTheWatchNeverWaitsLongerThanTheTimeout() throws Exception {
+    // What the recycle calls: MemoryWatch.diagnostics("recycle"), here against an endpoint that hangs.
+    var watch = new dev.vigil.memory.MemoryWatch(vertx, dev.vigil.memory.MemoryWatchOptions.defaults(
+        URI.create("http://127.0.0.1:" + app.actualPort() + "/api/memory-status")), Clock.systemUTC(), null)
+        .diagnose(hook("/slow", Duration.ofMillis(400)));
+    long start = System.nanoTime();
+    DiagnosticsAnswer a = watch.diagnostics(Diagnostics.RECYCLE).await(10, TimeUnit.SECONDS);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 1_400, "the recycle waited " + ms + " ms");
+    assertEquals("recycle", a.trigger());
+    assertEquals("recycle", received.get(0).getString("trigger"));
+    assertEquals(1, watch.diagnosticsJson().getJsonArray("answers").size());
+    var none = new dev.vigil.memory.MemoryWatch(vertx, dev.vigil.memory.MemoryWatchOptions.defaults(
+        URI.create("http://127.0.0.1:1/")), Clock.systemUTC(), null);
+    assertNull(none.diagnostics(Diagnostics.RECYCLE).await(1, TimeUnit.SECONDS), "no URL: nothing to wait for");
+  }
+
+  @Test
   void aFailingEndpointIsStoredAsAnError() throws Exception {
     DiagnosticsAnswer broken = hook("/broken", Duration.ofSeconds(5)).capture(Diagnostics.MANUAL, null)
         .await(10, TimeUnit.SECONDS);
