@@ -66,8 +66,14 @@ public final class Main {
     }
 
     Telemetry telemetry = new Telemetry();
+    Sidecar sidecar;
+    try {
+      sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
+    } catch (ConfigException e) { // a combination only the sidecar can judge, e.g. memory.source without its match
+      e.problems().forEach(p -> err.println("vigil: config error: " + p));
+      return EXIT_CONFIG;
+    }
     Vertx vertx = telemetry.newVertx(Sidecar.eventLoops(), config.metrics().vertxHttpMeters());
-    Sidecar sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
     try {
       if (cli.warmup()) {
         DemoApp.start(vertx, config, sidecar, new PrintStream(java.io.OutputStream.nullOutputStream())).await();

@@ -2,6 +2,7 @@ package dev.vigil;
 
 import dev.vigil.admin.AdminApi;
 import dev.vigil.admin.MetricsViews;
+import dev.vigil.config.ConfigException;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.health.HealthAggregator;
 import dev.vigil.health.HealthFormats;
@@ -12,6 +13,7 @@ import dev.vigil.memory.MemoryWatch;
 import dev.vigil.memory.attribution.LeakAttribution;
 import dev.vigil.memory.attribution.RouteCounts;
 import dev.vigil.memory.diagnostics.Diagnostics;
+import dev.vigil.memory.source.MemorySources;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
 import dev.vigil.overload.Overload;
@@ -28,6 +30,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The composition root: builds every concern in dependency order, hands each its collaborators
@@ -41,6 +44,7 @@ public final class Sidecar {
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness = new Readiness();
   private final HealthAggregator health;
+  private final LongSupplier appPid;
   private final List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
   private Parts parts;
   private String proxyDeployment;
@@ -55,6 +59,21 @@ public final class Sidecar {
    * @param registry where Vigil's meters go; {@code /sidecar/metrics} renders it
    */
   public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry) {
+    this(config, clock, registry, null);
+  }
+
+  /**
+   * @param appPidOrNull run mode: the child's pid now (0 while there is none), for {@code memory.source};
+   *     null when Vigil does not run the app
+   * @throws ConfigException when {@code memory.source} cannot work in this mode
+   */
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, LongSupplier appPidOrNull) {
+    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(),
+        appPidOrNull != null);
+    if (problem != null && config.memory().enabled()) {
+      throw new ConfigException(List.of(problem));
+    }
+    this.appPid = appPidOrNull;
     this.config = config;
     this.clock = clock;
     this.registry = registry;
@@ -74,7 +93,8 @@ public final class Sidecar {
     var keepAlive = new KeepAlive(vertx, config.keepalive(), clock, metrics::lastSuccessEpochMillis, registry,
         shared::mayPing);
     var memory = config.memory().enabled()
-        ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample) : null;
+        ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample,
+            MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(), appPid)) : null;
     var diagnose = config.memory().diagnostics();
     if (memory != null && diagnose.url() != null) {
       memory.diagnose(new Diagnostics(vertx, diagnose.url(), diagnose.timeout(), clock));

@@ -61,6 +61,10 @@ class MainTest {
       "upstream.rewriteHost=maybe | expected true or false",
       "memory.poll.rssUnit=parsecs | memory.poll.rssUnit",
       "memory.fooo=1 | memory.fooo: unknown key",
+      "memory.source=disk | memory.source = \"disk\"",
+      "memory.source=disk | expected one of auto, http, process, cgroup",
+      "memory.process.match=gunicorn( | memory.process.match = \"gunicorn(\"",
+      "memory.process.match=[a- | expected a regular expression",
       "memory.diagnostics.url=ftp://x | memory.diagnostics.url",
       "memory.diagnostics.timeout=1h | memory.diagnostics.timeout",
   })
@@ -69,6 +73,15 @@ class MainTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains(expected), "stderr: " + r.err());
     assertTrue(r.err().lines().allMatch(l -> l.startsWith("vigil: ")), r.err());
+  }
+
+  @Test
+  void theProcessSourceWithoutRunNeedsItsMatch() {
+    Run r = run(Map.of("VIGIL_MEMORY_SOURCE", "process"));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("vigil: config error: memory.process.match: required when memory.source is process"),
+        r.err());
   }
 
   @Test

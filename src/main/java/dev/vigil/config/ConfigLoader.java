@@ -474,6 +474,32 @@ public final class ConfigLoader {
     return null;
   }
 
+  private String memorySource(String key) {
+    String v = str(key);
+    for (String source : List.of("auto", "http", "process", "cgroup")) {
+      if (source.equalsIgnoreCase(v)) {
+        return source;
+      }
+    }
+    bad(key, raw.get(key), Kind.MEMORY_SOURCE, null);
+    return "auto";
+  }
+
+  /** A regular expression that compiles; returned as text so that the config stays comparable. */
+  private String regex(String key) {
+    String v = str(key);
+    if (v == null) {
+      return null;
+    }
+    try {
+      Pattern.compile(v);
+      return v;
+    } catch (java.util.regex.PatternSyntaxException e) {
+      bad(key, v, Kind.REGEX, Kind.REGEX.expected + " (" + e.getDescription() + " at index " + e.getIndex() + ")");
+      return null;
+    }
+  }
+
   private VigilConfig build() {
     var listen = new VigilConfig.Listen(host("listen.host"), intOrDefault("listen.port"));
 
@@ -542,7 +568,8 @@ public final class ConfigLoader {
         problems.add(e.getMessage());
       }
     }
-    var memory = new VigilConfig.Memory(memoryEnabled, watch,
+    var memory = new VigilConfig.Memory(memoryEnabled, watch, memorySource("memory.source"),
+        regex("memory.process.match"),
         new VigilConfig.Diagnostics(url("memory.diagnostics.url", false), duration("memory.diagnostics.timeout")));
 
     URI target = url("keepalive.target", false);

@@ -26,6 +26,8 @@ record Setting(String key, Kind kind, Object defaultValue, double min, double ma
     PATH("a path that starts with /"),
     JSON_POINTER("a JSON pointer like /stats/rss"),
     MEMORY_UNIT("one of MiB, MB, bytes, KiB"),
+    MEMORY_SOURCE("one of auto, http, process, cgroup"),
+    REGEX("a regular expression (Java syntax) matched against a command line"),
     STRING_LIST("a list of strings"),
     WINDOWS("a list of {from: HH:MM, to: HH:MM, interval: duration}");
 

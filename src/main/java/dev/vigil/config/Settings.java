@@ -57,6 +57,9 @@ final class Settings {
       Setting.of("metrics.vertxHttpMeters", BOOL, false),
 
       Setting.of("memory.enabled", BOOL, true),
+      // Where memory is read: auto = the process tree or cgroup in run mode, else the HTTP endpoint.
+      Setting.of("memory.source", MEMORY_SOURCE, "auto"),
+      Setting.of("memory.process.match", REGEX, null),
       Setting.of("memory.poll.url", URL, null),
       Setting.bounded("memory.poll.interval", DURATION, "30s", 10, DAY_MS),
       Setting.bounded("memory.poll.timeout", DURATION, "2s", 10, 5 * 60_000),

@@ -80,14 +80,13 @@ public record VigilConfig(
   }
 
   /**
-   * {@code enabled} false turns polling off; {@code watch} holds the other {@code memory.*} settings
-   * but {@code memory.diagnostics.*}.
+   * {@code enabled} false turns polling off; {@code source} is {@code memory.source} ({@code auto | http |
+   * process | cgroup}); {@code processMatch} is {@code memory.process.match} (a valid regex) or null;
+   * {@code diagnostics} holds {@code memory.diagnostics.*}; {@code watch} holds every other
+   * {@code memory.*} setting.
    */
-  public record Memory(boolean enabled, MemoryWatchOptions watch, Diagnostics diagnostics) {
-
-    public Memory(boolean enabled, MemoryWatchOptions watch) {
-      this(enabled, watch, new Diagnostics(null, Duration.ofSeconds(10)));
-    }
+  public record Memory(boolean enabled, MemoryWatchOptions watch, String source, String processMatch,
+                       Diagnostics diagnostics) {
   }
 
   /** {@code memory.diagnostics.url} (null: no hook) and {@code memory.diagnostics.timeout}. */

@@ -93,7 +93,7 @@ public final class HealthFormats {
       String status = "critical".equals(state) ? FAIL : "warning".equals(state) ? WARN : PASS;
       Double percent = memory.getDouble("percent");
       JsonObject check = check("system", null, percent != null ? percent : memory.getDouble("rss_mib"),
-          percent != null ? "percent" : "MiB", status, memory.getString("last_sample", now));
+          percent != null ? "percent" : "MiB", status, timeOr(memory.getString("last_sample"), now));
       checks.put("memory:utilization", entry(check, status, issues, s -> s.startsWith("memory"),
           "memory is " + state));
     }
@@ -104,7 +104,7 @@ public final class HealthFormats {
       boolean down = !upstream.getBoolean("reachable", false) && upstream.getString("last_check") != null;
       String status = !down ? PASS : failures >= upstreamUnhealthyAfter ? FAIL : WARN;
       JsonObject check = check("component", upstream.getString("url"), upstream.getValue("last_latency_ms"), "ms",
-          status, upstream.getString("last_check", now));
+          status, timeOr(upstream.getString("last_check"), now));
       checks.put("upstream:responseTime", entry(check, status, issues,
           s -> s.startsWith("the app does not answer"), "the app does not answer: " + upstream.getString("last_error")));
     }
@@ -114,7 +114,7 @@ public final class HealthFormats {
       int failures = keepalive.getInteger("consecutive_failures", 0);
       String status = failures > 0 ? WARN : PASS;
       JsonObject check = check("component", keepalive.getString("target"), failures, "failures", status,
-          keepalive.getString("last_ping", now));
+          timeOr(keepalive.getString("last_ping"), now));
       checks.put("keepalive:consecutiveFailures", entry(check, status, issues, s -> s.startsWith("keep-alive"),
           "keep-alive pings fail: " + keepalive.getString("last_error")));
     }
@@ -200,6 +200,11 @@ public final class HealthFormats {
       }
     }
     return out.append(endpoint).append(passed(checks) ? " check passed\n" : " check failed\n").toString();
+  }
+
+  /** A check's time: when its part last looked, else the report's own time (never null). */
+  private static String timeOr(String time, String now) {
+    return time != null ? time : now;
   }
 
   private static JsonObject check(String type, String id, Object value, String unit, String status, String time) {

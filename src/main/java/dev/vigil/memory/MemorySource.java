@@ -1,6 +1,7 @@
 package dev.vigil.memory;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Where the app's memory is read from when it is not its HTTP endpoint: the process tree or the
@@ -15,6 +16,13 @@ public interface MemorySource {
   /** Reads the memory now. */
   Future<MemoryReading> read();
 
-  /** {@code process} or {@code cgroup}: what {@code /sidecar/memory} shows as the source. */
+  /** {@code process} or {@code cgroup}: what {@code /sidecar/memory} and the health block show as the source. */
   String name();
+
+  /**
+   * Adds what this source knows beyond the figures to the {@code /sidecar/memory} document (e.g.
+   * the per-process breakdown). Called from any thread; must not block.
+   */
+  default void addDetails(JsonObject memoryJson) {
+  }
 }

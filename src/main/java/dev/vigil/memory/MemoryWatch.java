@@ -20,12 +20,14 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Polls the application's memory endpoint, keeps a bounded history, fits the trend, derives the
- * memory state and runs the configured actions (cleanup call, not-ready while critical).
+ * Polls the application's memory (its endpoint, or a {@link MemorySource}), keeps a bounded
+ * history, fits the trend, derives the memory state and runs the configured actions (cleanup
+ * call, not-ready while critical).
  *
  * <p>Usage: construct, {@link #start()}, read {@link #healthJson()}, {@link #memoryJson()},
  * {@link #issues()}, {@link #unready()} from any thread, {@link #stop()} on shutdown.
@@ -59,6 +61,8 @@ public final class MemoryWatch {
   private final MemoryParser parser;
   private final HttpFetcher fetcher;
   private final MemoryMeters meters;
+  /** {@code memory.source} other than http, or null to poll the HTTP endpoint. */
+  private final MemorySource source;
 
   private final Object lock = new Object();
   private final SampleHistory history;
@@ -99,6 +103,17 @@ public final class MemoryWatch {
    */
   public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull,
                      Consumer<MemorySample> onSampleOrNull) {
+    this(vertx, opts, clock, registryOrNull, onSampleOrNull, null);
+  }
+
+  /**
+   * @param sourceOrNull where memory is read ({@code memory.source} process or cgroup), or null for
+   *     the HTTP endpoint {@code memory.poll.url}
+   * @see #MemoryWatch(Vertx, MemoryWatchOptions, Clock, MeterRegistry, Consumer)
+   */
+  public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull,
+                     Consumer<MemorySample> onSampleOrNull, MemorySource sourceOrNull) {
+    this.source = sourceOrNull;
     this.onSample = onSampleOrNull;
     this.vertx = vertx;
     this.opts = opts;
@@ -299,7 +314,7 @@ public final class MemoryWatch {
       Double projected = last == null ? null : trend.projectedSeconds(last.rssMiB(), limit);
       return new JsonObject()
           .put("state", machine.state().label())
-          .put("source", url)
+          .put("source", sourceLabel())
           .put("rss_mib", last == null ? null : MemoryJson.round(last.rssMiB()))
           .put("limit_mib", MemoryJson.round(limit))
           .put("percent", MemoryJson.round(percent(last, limit)))
@@ -336,13 +351,14 @@ public final class MemoryWatch {
       JsonObject fit = trend.fitFrom() == null ? null : new JsonObject()
           .put("from", trend.fitFrom().toString()).put("from_mib", MemoryJson.round(trend.fitFromMiB()))
           .put("to", trend.fitTo().toString()).put("to_mib", MemoryJson.round(trend.fitToMiB()));
-      return new JsonObject()
+      JsonObject doc = new JsonObject()
           .put("state", machine.state().label())
-          .put("source", url)
+          .put("source", sourceLabel())
           .put("format", format)
           .put("rss_mib", last == null ? null : MemoryJson.round(last.rssMiB()))
           .put("limit_mib", MemoryJson.round(limit))
-          .put("limit_source", opts.limitBytes() != null ? "config" : reportedLimitMiB != null ? "reported" : null)
+          .put("limit_source", opts.limitBytes() != null ? "config" : reportedLimitMiB == null ? null
+              : source == null ? "reported" : "cgroup")
           .put("percent", MemoryJson.round(percent(last, limit)))
           .put("trend_mib_per_hour", MemoryJson.round(trend.slopeMiBPerHour()))
           .put("floor_trend_mib_per_hour", MemoryJson.round(trend.floorSlopeMiBPerHour()))
@@ -359,7 +375,7 @@ public final class MemoryWatch {
           .put("cleanups", cleanups.toJson())
           .put("states", changeJson)
           .put("poll", new JsonObject()
-              .put("url", url)
+              .put("url", source == null ? url : null)
               .put("interval_s", opts.pollInterval().toMillis() / 1000.0)
               .put("timeout_s", opts.pollTimeout().toMillis() / 1000.0)
               .put("last_attempt", lastAttempt == null ? null : lastAttempt.toString())
@@ -367,7 +383,16 @@ public final class MemoryWatch {
               .put("last_error", consecutiveFailures > 0 ? lastError : null)
               .put("failures_total", failuresTotal)
               .put("consecutive_failures", consecutiveFailures));
+      if (source != null) {
+        source.addDetails(doc);
+      }
+      return doc;
     }
+  }
+
+  /** The health/memory {@code source}: the endpoint's URL for http, else the source's name. */
+  private String sourceLabel() {
+    return source == null ? url : source.name();
   }
 
   // ---- polling ----
@@ -380,14 +405,8 @@ public final class MemoryWatch {
     synchronized (lock) {
       pollNo = ++pollsStarted;
     }
-    fetcher.send(HttpMethod.GET, opts.pollUrl(), opts.pollTimeout().toMillis())
-        .map(answer -> {
-          if (answer.status() < 200 || answer.status() > 299) {
-            throw new MemorySourceException("memory endpoint " + url + " answered HTTP " + answer.status()
-                + "; " + MemoryParser.EXPECTED + " with status 200");
-          }
-          return parser.parse(answer.contentType(), answer.body());
-        })
+    // A source reads files on a worker; the poll timeout bounds it like an HTTP poll.
+    (source != null ? source.read().timeout(opts.pollTimeout().toMillis(), TimeUnit.MILLISECONDS) : fetchHttp())
         .onComplete(ar -> {
           try {
             if (!running) {
@@ -403,6 +422,17 @@ public final class MemoryWatch {
           } finally {
             scheduleNext();
           }
+        });
+  }
+
+  private Future<MemoryReading> fetchHttp() {
+    return fetcher.send(HttpMethod.GET, opts.pollUrl(), opts.pollTimeout().toMillis())
+        .map(answer -> {
+          if (answer.status() < 200 || answer.status() > 299) {
+            throw new MemorySourceException("memory endpoint " + url + " answered HTTP " + answer.status()
+                + "; " + MemoryParser.EXPECTED + " with status 200");
+          }
+          return parser.parse(answer.contentType(), answer.body());
         });
   }
 
@@ -482,6 +512,9 @@ public final class MemoryWatch {
   private String describe(Throwable err) {
     if (err instanceof MemorySourceException) {
       return err.getMessage();
+    }
+    if (source != null) {
+      return source.name() + " memory: cannot read (" + err + ")";
     }
     if (err instanceof TimeoutException) {
       return "memory endpoint " + url + " did not answer within " + MemoryJson.configDuration(opts.pollTimeout())

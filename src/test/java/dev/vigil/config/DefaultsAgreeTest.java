@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
+import dev.vigil.memory.source.MemorySources;
 import dev.vigil.ratelimit.LocalRateLimiter;
 import dev.vigil.store.redis.RedisStore;
 import java.util.Map;
@@ -45,6 +46,16 @@ class DefaultsAgreeTest {
     assertEquals(MemoryWatchOptions.DEFAULT_WARN_HORIZON, m.warnHorizon());
     assertEquals(MemoryWatchOptions.DEFAULT_CRITICAL_HORIZON, m.criticalHorizon());
     assertEquals(MemoryWatchOptions.DEFAULT_CLEANUP_COOLDOWN, m.cleanupCooldown());
+  }
+
+  @Test
+  void memorySourceDefaultsToAutoWithoutAMatch() {
+    assertEquals(MemorySources.AUTO, DEFAULTS.memory().source());
+    assertEquals(null, DEFAULTS.memory().processMatch());
+    VigilConfig c = ConfigLoader.load(null, Map.of("VIGIL_MEMORY_SOURCE", "Process",
+        "VIGIL_MEMORY_PROCESS_MATCH", "gunicorn.*app"), Map.of(), w -> { });
+    assertEquals(MemorySources.PROCESS, c.memory().source());
+    assertEquals("gunicorn.*app", c.memory().processMatch());
   }
 
   @Test

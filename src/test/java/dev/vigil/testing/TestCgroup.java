@@ -22,7 +22,7 @@ public final class TestCgroup implements AutoCloseable {
     this.dir = dir;
   }
 
-  /** Creates {@code /sys/fs/cgroup/memory/vigil-test-XXXX} limited to {@code limitBytes}. */
+  /** Creates {@code /sys/fs/cgroup/memory/vigil-test-XXXX} limited to {@code limitBytes} (-1: no limit). */
   public static TestCgroup createV1(long limitBytes) throws IOException {
     Path dir = V1_MEMORY.resolve("vigil-test-" + UUID.randomUUID().toString().substring(0, 8));
     try {

@@ -14,9 +14,11 @@ import java.util.Optional;
  * working set (what eviction and {@code kubectl top} use) is that charge minus inactive file pages.
  * <ul>
  *   <li>v2: {@code memory.current} - {@code inactive_file} of {@code memory.stat}; limit {@code memory.max}
- *       ({@code max} = none); OOM kills from {@code oom_kill} of {@code memory.events}.</li>
+ *       ({@code max} = none) or an ancestor's when tighter; OOM kills from {@code oom_kill} of
+ *       {@code memory.events}.</li>
  *   <li>v1: {@code memory.usage_in_bytes} - {@code total_inactive_file} of {@code memory.stat}; limit
- *       {@code memory.limit_in_bytes} (a value near 2^63 = none); OOM kills from {@code oom_kill} of
+ *       {@code memory.limit_in_bytes} (a value near 2^63 = none) or an ancestor's when tighter
+ *       ({@code hierarchical_memory_limit} of {@code memory.stat}); OOM kills from {@code oom_kill} of
  *       {@code memory.oom_control}.</li>
  * </ul>
  * The directory is found from {@code /proc/PID/cgroup} and {@code /proc/self/mountinfo}.
@@ -160,10 +162,31 @@ public final class CgroupMemory {
   /** Reads usage, inactive file pages, limit and OOM kills (blocking). */
   public CgroupReading read() throws IOException {
     if (version == 2) {
-      return parseV2(dir, read("memory.current"), read("memory.stat"), read("memory.max"), readOrNull("memory.events"));
+      CgroupReading r = parseV2(dir, read("memory.current"), read("memory.stat"), read("memory.max"),
+          readOrNull("memory.events"));
+      Long tightest = ancestorsMax(r.limitBytes());
+      return java.util.Objects.equals(tightest, r.limitBytes()) ? r : new CgroupReading(2, dir, r.usageBytes(), r.inactiveFileBytes(), tightest,
+          r.oomKills());
     }
     return parseV1(dir, read("memory.usage_in_bytes"), read("memory.stat"), read("memory.limit_in_bytes"),
         readOrNull("memory.oom_control"));
+  }
+
+  /**
+   * v2 keeps no hierarchical figure: an ancestor's tighter {@code memory.max} applies too (the OOM
+   * killer acts on it), so walk up while the parent has one (the hierarchy's root and whatever is
+   * above a container's namespaced mount have none).
+   */
+  private Long ancestorsMax(Long own) throws IOException {
+    Long tightest = own;
+    for (Path p = dir.getParent(); p != null && Files.isReadable(p.resolve("memory.max")); p = p.getParent()) {
+      String m = Files.readString(p.resolve("memory.max")).trim();
+      if (!m.equals("max")) {
+        long l = Long.parseLong(m);
+        tightest = tightest == null ? l : Math.min(tightest, l);
+      }
+    }
+    return tightest;
   }
 
   /** The OOM kill count alone (blocking), or -1 when the kernel does not report it. */
@@ -181,6 +204,9 @@ public final class CgroupMemory {
 
   static CgroupReading parseV1(Path dir, String usage, String stat, String limit, String oomControlOrNull) {
     long l = Long.parseLong(limit.trim());
+    // An ancestor's tighter limit applies too (the OOM killer acts on it); v1 reports the tightest
+    // of the chain in memory.stat.
+    l = Math.min(l, statValue(stat, "hierarchical_memory_limit", l));
     return new CgroupReading(1, dir, Long.parseLong(usage.trim()), statValue(stat, "total_inactive_file", 0),
         l >= V1_NO_LIMIT ? null : l, oomControlOrNull == null ? -1 : statValue(oomControlOrNull, "oom_kill", -1));
   }

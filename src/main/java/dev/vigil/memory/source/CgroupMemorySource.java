@@ -5,6 +5,7 @@ import dev.vigil.memory.MemorySource;
 import dev.vigil.memory.MemorySourceException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 
 /**
@@ -36,6 +37,24 @@ public final class CgroupMemorySource implements MemorySource {
   /** The last successful read (usage, inactive file, limit, OOM kills), or null. */
   public CgroupReading lastReading() {
     return last;
+  }
+
+  /** {@code cgroup}: version, directory and the last read's figures in MiB (null before the first read). */
+  @Override
+  public void addDetails(JsonObject memoryJson) {
+    CgroupReading r = last;
+    memoryJson.put("cgroup", new JsonObject()
+        .put("version", cgroup.version())
+        .put("dir", cgroup.dir().toString())
+        .put("usage_mib", r == null ? null : mib(r.usageBytes()))
+        .put("inactive_file_mib", r == null ? null : mib(r.inactiveFileBytes()))
+        .put("working_set_mib", r == null ? null : mib(r.workingSetBytes()))
+        .put("limit_mib", r == null || r.limitBytes() == null ? null : mib(r.limitBytes()))
+        .put("oom_kills", r == null || r.oomKills() < 0 ? null : r.oomKills()));
+  }
+
+  private static double mib(long bytes) {
+    return Math.round(bytes / BYTES_PER_MIB * 10) / 10.0;
   }
 
   @Override

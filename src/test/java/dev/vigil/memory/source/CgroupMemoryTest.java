@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.memory.MemoryReading;
 import dev.vigil.testing.TestCgroup;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CgroupMemoryTest {
 
@@ -67,12 +71,80 @@ class CgroupMemoryTest {
   }
 
   @Test
+  void theSourceReadsCapturedV2FilesOffTheEventLoopInMiB() throws Exception {
+    Path dir = Path.of(getClass().getResource("/cgroup/v2/memory.current").toURI()).getParent();
+    Vertx vertx = Vertx.vertx();
+    try {
+      CgroupMemorySource src = new CgroupMemorySource(vertx, new CgroupMemory(2, dir));
+      MemoryReading m = src.read().await(10, TimeUnit.SECONDS);
+      assertEquals((178257920L - 31850496L) / (double) (1 << 20), m.rssMiB(), 1e-9);
+      assertEquals(512.0, m.limitMiB());
+      assertEquals("cgroup v2:working_set", m.source());
+      JsonObject details = new JsonObject();
+      src.addDetails(details);
+      JsonObject cg = details.getJsonObject("cgroup");
+      assertEquals(2, cg.getInteger("version"));
+      assertEquals(2L, cg.getLong("oom_kills"));
+      assertEquals(139.6, cg.getDouble("working_set_mib"));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void v2TakesAnAncestorsTighterMax(@TempDir Path root) throws Exception {
+    Path dir = Path.of(getClass().getResource("/cgroup/v2/memory.current").toURI()).getParent();
+    Path pod = Files.createDirectories(root.resolve("pod"));
+    Path app = Files.createDirectories(pod.resolve("app"));
+    for (String f : new String[] {"memory.current", "memory.stat", "memory.events"}) {
+      Files.copy(dir.resolve(f), app.resolve(f));
+    }
+    Files.writeString(app.resolve("memory.max"), "max\n");
+    Files.writeString(pod.resolve("memory.max"), "268435456\n");
+    assertEquals(256L << 20, new CgroupMemory(2, app).read().limitBytes(), "the pod's limit, the app has none");
+    Files.writeString(app.resolve("memory.max"), Long.toString(128L << 20) + "\n");
+    assertEquals(128L << 20, new CgroupMemory(2, app).read().limitBytes(), "its own, tighter");
+    Files.writeString(pod.resolve("memory.max"), "max\n");
+    Files.writeString(app.resolve("memory.max"), "max\n");
+    assertNull(new CgroupMemory(2, app).read().limitBytes(), "no limit anywhere");
+  }
+
+  @Test
   void v1WithoutALimitReportsNone() {
     CgroupReading r = CgroupMemory.parseV1(Path.of("/"), "1000\n", "cache 5\ntotal_inactive_file 300\ninactive_file 7\n",
         "9223372036854771712\n", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
     assertNull(r.limitBytes());
     assertEquals(700, r.workingSetBytes(), "total_inactive_file, not the cgroup-local inactive_file");
     assertEquals(0, r.oomKills());
+  }
+
+  @Test
+  void v1WithoutALimitOfItsOwnReportsItsAncestors() {
+    CgroupReading r = CgroupMemory.parseV1(Path.of("/"), "1000\n",
+        "total_inactive_file 300\nhierarchical_memory_limit 536870912\n", "9223372036854771712\n", null);
+    assertEquals(512L << 20, r.limitBytes());
+    assertNull(CgroupMemory.parseV1(Path.of("/"), "1000\n", "hierarchical_memory_limit 9223372036854771712\n",
+        "9223372036854771712\n", null).limitBytes());
+    assertEquals(512L << 20, CgroupMemory.parseV1(Path.of("/"), "1000\n", "hierarchical_memory_limit 536870912\n",
+        Long.toString(1L << 30), null).limitBytes(), "the tighter of its own and its ancestors'");
+  }
+
+  @Test
+  void aRealV1CgroupWithoutALimitUnderALimitedOneReportsTheParents() throws Exception {
+    try (TestCgroup tc = TestCgroup.createV1(96L << 20)) {
+      Path child = Files.createDirectory(tc.dir().resolve("app"));
+      Process p = new ProcessBuilder("sh", "-c", "echo $$ > " + child.resolve("cgroup.procs") + " && echo ready && exec sleep 60")
+          .redirectErrorStream(true).start();
+      try {
+        assertEquals("ready", new String(p.getInputStream().readNBytes(5)));
+        CgroupMemory cg = CgroupMemory.ofPid(p.pid()).orElseThrow();
+        assertEquals(child, cg.dir());
+        assertEquals(96L << 20, cg.read().limitBytes(), "memory.limit_in_bytes of app/ is unlimited; its parent's applies");
+      } finally {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Files.delete(child);
+      }
+    }
   }
 
   @Test
