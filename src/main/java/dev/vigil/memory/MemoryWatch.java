@@ -471,9 +471,10 @@ public final class MemoryWatch {
     }
     var named = attribution;
     if (named != null) {
+      long[] totals = named.snapshot(); // now, with the reading; the fit itself can wait
       // The fit is bounded but can take tens of ms at 100 routes x 720 samples: not on the event loop.
       vertx.executeBlocking(() -> {
-        named.sampled(now, sample.rssMiB(), leak);
+        named.sampled(now, sample.rssMiB(), leak, totals);
         return null;
       }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "memory watch: leak attribution failed", e));
     }

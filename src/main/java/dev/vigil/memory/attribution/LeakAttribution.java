@@ -66,10 +66,26 @@ public final class LeakAttribution {
         .register(registryOrNull);
   }
 
-  /** Records a memory sample with the requests since the previous one, and refits. */
+  /** Records a memory sample with the requests counted up to now, and refits. */
   public void sampled(Instant t, double rssMiB, boolean leakSuspected) {
-    counts.read(current);
+    sampled(t, rssMiB, leakSuspected, snapshot());
+  }
+
+  /**
+   * The running request totals now. Read them when the memory answer arrives and fit later (off the
+   * event loop) with {@link #sampled(Instant, double, boolean, long[])}: requests that finish in
+   * between would otherwise be counted in the wrong interval. Lock-free for the writers.
+   */
+  public long[] snapshot() {
+    long[] totals = new long[counts.slots()];
+    counts.read(totals);
+    return totals;
+  }
+
+  /** Records a memory sample with the request totals read at the same moment, and refits. */
+  public void sampled(Instant t, double rssMiB, boolean leakSuspected, long[] totals) {
     synchronized (this) {
+      System.arraycopy(totals, 0, current, 0, current.length);
       int nonzero = 0;
       for (int i = 0; i < current.length; i++) {
         if (current[i] != previous[i]) {

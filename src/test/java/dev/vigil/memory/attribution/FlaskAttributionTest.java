@@ -68,12 +68,14 @@ class FlaskAttributionTest {
   void theChatRouteIsNamedFromTheWorkersRealMemory() throws Exception {
     String url = "http://127.0.0.1:" + port;
     Sidecar sidecar = Vigils.start(vertx, url, Map.of("memory.enabled", "true",
-        "memory.poll.url", url + "/api/memory-status", "memory.poll.interval", "100ms", "memory.trend.window", "20s"));
+        "memory.poll.url", url + "/api/memory-status", "memory.poll.interval", RouteAttributionTest.POLL, "memory.trend.window", "20s"));
     HttpClient client = vertx.createHttpClient();
     int proxy = sidecar.proxyPort();
-    RouteAttributionTest.traffic(client, proxy, 80, new int[] {6, 6, 10, 10});
+    RouteAttributionTest.traffic(client, proxy, 100, new int[] {6, 6, 10, 10});
     JsonObject memory = RouteAttributionTest.awaitAttribution(client, proxy, 2);
     JsonArray rows = memory.getJsonArray("attribution");
+    System.out.println(getClass().getSimpleName() + " attribution: " + rows.encode()
+        + " unexplained_mib_per_hour=" + memory.getValue("unexplained_mib_per_hour"));
     assertTrue(memory.getBoolean("leak_suspected"), memory.encodePrettily());
     assertTrue(rows.size() >= 1, memory.encodePrettily());
     JsonObject chat = rows.getJsonObject(0);
