@@ -3,8 +3,9 @@
 Port: $PORT, or --port N. Paths:
   /health      200 "ok" (503 when NEVER_HEALTHY=1)
   /leak?mb=N   keeps N more MiB (touched, so it is resident) and answers the total
-  /info        JSON: pid, PORT, argv, held MiB
+  /info        JSON: pid, PORT, argv, held MiB, slow requests in progress
   /crash?code=N  exits at once with code N (default 3)
+  /slow?ms=N   answers after N ms (GET and POST; a POST body is read first)
 Environment: IGNORE_TERM=1 ignores SIGTERM; EXIT_AT_START=N exits with N before listening.
 """
 import http.server
@@ -12,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import time
 import urllib.parse
 
 if os.environ.get("EXIT_AT_START"):
@@ -23,6 +25,7 @@ port = int(os.environ["PORT"])
 if "--port" in sys.argv:
     port = int(sys.argv[sys.argv.index("--port") + 1])
 held = []
+slow_now = [0]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -50,11 +53,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(200, str(len(held)))
         elif url.path == "/info":
             self.answer(200, json.dumps({"pid": os.getpid(), "PORT": os.environ.get("PORT"),
-                                         "argv": sys.argv[1:], "held_mib": len(held)}))
+                                         "argv": sys.argv[1:], "held_mib": len(held),
+                                         "slow_in_progress": slow_now[0]}))
         elif url.path == "/crash":
             os._exit(int(q.get("code", ["3"])[0]))
+        elif url.path == "/slow":
+            slow_now[0] += 1
+            time.sleep(int(q.get("ms", ["1000"])[0]) / 1000.0)
+            slow_now[0] -= 1
+            self.answer(200, "slow " + str(os.getpid()))
         else:
-            self.answer(200, "hello")
+            self.answer(200, "hello " + str(os.getpid()))
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        self.do_GET()
 
 
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

@@ -2,19 +2,30 @@ package dev.vigil;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.vigil.demo.DemoChild;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The command line: {@code [demo] [--config FILE] [--upstream URL] [--port N] [--help] [--version]}. */
-record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path configFile, Map<String, String> overrides) {
+/**
+ * The command line: {@code [demo [--run]] [--config FILE] [--upstream URL] [--port N] [--help] [--version]}, or
+ * {@code run [options] -- COMMAND ARGS...}. {@code runCommand} is null unless {@code run} (or {@code demo --run}).
+ */
+record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path configFile, Map<String, String> overrides,
+           List<String> runCommand) {
 
   static final String USAGE = """
-      Usage: java -jar vigil.jar [demo] [options]
+      Usage: java -jar vigil.jar [demo [--run]] [options]
+             java -jar vigil.jar run [options] -- COMMAND ARGS...
 
       Vigil is a sidecar proxy that keeps a leaky web app observable and alive.
 
+        run ... -- COMMAND   start COMMAND as a child process, proxy to it and keep it alive:
+                             restart it when it dies, holding requests meanwhile (app.* settings).
+                             It gets its port in PORT and in every {port} of its arguments.
         demo                 start a built-in demo app (with a slowly leaking memory endpoint)
                              behind the sidecar and print the URLs to open
+        demo --run           the demo app as a child process that really leaks and is restarted
         warmup               run the demo briefly, send requests through it and exit; used to
                              record a class-data-sharing archive (-XX:ArchiveClassesAtExit)
         watch URL...         no proxy: watch running apps' memory (see watch --help)
@@ -37,9 +48,16 @@ record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path con
     boolean version = false;
     boolean demo = false;
     boolean warmup = false;
+    boolean run = false;
+    boolean demoRun = false;
+    List<String> command = null;
     Path config = null;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
+      if (run && args[i].equals("--")) {
+        command = List.of(args).subList(i + 1, args.length);
+        break;
+      }
       String arg = args[i];
       String inline = null;
       int eq = arg.indexOf('=');
@@ -56,6 +74,18 @@ record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path con
           }
           demo = true;
           warmup = arg.equals("warmup");
+        }
+        case "run" -> {
+          if (i != 0) {
+            throw new IllegalArgumentException("'run' must come first");
+          }
+          run = true;
+        }
+        case "--run" -> {
+          if (!demo || warmup) {
+            throw new IllegalArgumentException("--run goes with demo (for your own app: run [options] -- COMMAND)");
+          }
+          demoRun = true;
         }
         case "--config", "-c" -> {
           String v = inline != null ? inline : value(args, ++i, arg);
@@ -74,13 +104,19 @@ record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path con
         default -> throw new IllegalArgumentException("unknown argument \"" + args[i] + "\" (see --help)");
       }
     }
+    if (run && !help && !version && (command == null || command.isEmpty())) {
+      throw new IllegalArgumentException("run: give the app's command after --, e.g. run -- gunicorn -b 127.0.0.1:{port} app:app");
+    }
+    if (demoRun) {
+      command = DemoChild.command();
+    }
     if (inlineConflict(config)) {
       throw new IllegalArgumentException("--config " + config + ": no such file");
     }
     if (config == null && !demo && Files.isRegularFile(Path.of("config", "vigil.yaml"))) {
       config = Path.of("config", "vigil.yaml");
     }
-    return new Cli(help, version, demo, warmup, config, overrides);
+    return new Cli(help, version, demo, warmup, config, overrides, command == null ? null : List.copyOf(command));
   }
 
   private static boolean inlineConflict(Path config) {

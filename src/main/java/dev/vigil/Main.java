@@ -4,6 +4,7 @@ import dev.vigil.config.ConfigException;
 import dev.vigil.config.ConfigLoader;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.DemoApp;
+import dev.vigil.demo.DemoChild;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -27,6 +28,12 @@ public final class Main {
     if (code >= 0) {
       System.exit(code);
     }
+  }
+
+  /** The child's command for the start-up line, cut at 120 characters (a class path can be long). */
+  static String shortCommand(java.util.List<String> command) {
+    String s = String.join(" ", command);
+    return s.length() <= 120 ? s : s.substring(0, 117) + "...";
   }
 
   /** Returns an exit code, or -1 when the sidecar is running (it exits from its signal handler). */
@@ -55,11 +62,18 @@ public final class Main {
       overrides.putIfAbsent("listen.port", "0");
       overrides.putIfAbsent("listen.host", "127.0.0.1");
     }
+    boolean runMode = cli.runCommand() != null;
     if (cli.demo()) {
-      DemoApp.prepare(overrides);
+      if (runMode) {
+        DemoChild.prepare(overrides);
+      } else {
+        DemoApp.prepare(overrides);
+      }
     }
     try {
-      config = ConfigLoader.load(cli.configFile(), env, overrides, w -> err.println("vigil: warning: " + w));
+      config = runMode
+          ? ConfigLoader.loadForRun(cli.configFile(), env, overrides, w -> err.println("vigil: warning: " + w))
+          : ConfigLoader.load(cli.configFile(), env, overrides, w -> err.println("vigil: warning: " + w));
     } catch (ConfigException e) {
       e.problems().forEach(p -> err.println("vigil: config error: " + p));
       return EXIT_CONFIG;
@@ -68,7 +82,7 @@ public final class Main {
     Telemetry telemetry = new Telemetry();
     Sidecar sidecar;
     try {
-      sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
+      sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry(), cli.runCommand());
     } catch (ConfigException e) { // a combination only the sidecar can judge, e.g. memory.source without its match
       e.problems().forEach(p -> err.println("vigil: config error: " + p));
       return EXIT_CONFIG;
@@ -82,12 +96,21 @@ public final class Main {
         vertx.close().await();
         out.println("vigil: warm-up done (" + sent + " requests)");
         return 0;
-      } else if (cli.demo()) {
+      } else if (cli.demo() && !runMode) {
         DemoApp.start(vertx, config, sidecar, out).await();
       } else {
         sidecar.start(vertx).await();
         out.println("vigil " + Version.get() + " listening on " + config.listen().host() + ":" + sidecar.proxyPort()
-            + ", forwarding to " + config.upstream().url());
+            + ", forwarding to " + config.upstream().url()
+            + (runMode ? " (the app: " + shortCommand(cli.runCommand()) + ", pid " + sidecar.app().pid() + ")" : ""));
+        if (cli.demo()) {
+          DemoChild.printUrls(out, config, sidecar.proxyPort());
+        }
+        if (runMode && ProcessHandle.current().pid() == 1) {
+          // The JVM reaps only its own children; orphans re-parented to PID 1 would stay zombies.
+          err.println("vigil: warning: running as PID 1: orphaned processes of the app are not reaped;"
+              + " start Vigil under an init such as tini (docker run --init, or ENTRYPOINT [\"tini\", \"--\", ...])");
+        }
       }
     } catch (Exception e) {
       err.println("vigil: cannot start: " + e.getMessage());

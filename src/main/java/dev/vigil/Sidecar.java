@@ -1,6 +1,8 @@
 package dev.vigil;
 
 import dev.vigil.admin.AdminApi;
+import dev.vigil.app.AppOptions;
+import dev.vigil.app.AppRuntime;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.ConfigException;
 import dev.vigil.config.VigilConfig;
@@ -44,13 +46,14 @@ public final class Sidecar {
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness = new Readiness();
   private final HealthAggregator health;
-  private final LongSupplier appPid;
+  private final LongSupplier knownAppPid;
+  private final List<String> runCommand;
   private final List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
   private Parts parts;
   private String proxyDeployment;
 
   /** Everything {@link #start} builds, in the order it builds them. */
-  private record Parts(Vertx vertx, SharedState shared, UpstreamProbe probe, RequestMetrics metrics,
+  private record Parts(Vertx vertx, SharedState shared, UpstreamProbe probe, AppRuntime app, RequestMetrics metrics,
                        KeepAlive keepAlive, MemoryWatch memory, Overload overload, AdminApi admin,
                        ProxyRuntime runtime, long ticker) {
   }
@@ -59,21 +62,37 @@ public final class Sidecar {
    * @param registry where Vigil's meters go; {@code /sidecar/metrics} renders it
    */
   public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry) {
-    this(config, clock, registry, null);
+    this(config, clock, registry, null, null);
   }
 
   /**
-   * @param appPidOrNull run mode: the child's pid now (0 while there is none), for {@code memory.source};
-   *     null when Vigil does not run the app
+   * @param runCommand {@code vigil run -- COMMAND ARGS...}: Vigil starts the app as its child and keeps
+   *     it alive ({@code app.*}); null for the sidecar mode (the app runs on its own)
    * @throws ConfigException when {@code memory.source} cannot work in this mode
    */
-  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, LongSupplier appPidOrNull) {
-    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(),
-        appPidOrNull != null);
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, List<String> runCommand) {
+    this(config, clock, registry, runCommand, null);
+  }
+
+  /**
+   * Sidecar mode with an app whose pid is known some other way (tests, or a wrapper that started
+   * it): {@code memory.source} treats it as run mode's child.
+   *
+   * @param appPid the app's pid now (0 or less while there is none)
+   */
+  public Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, LongSupplier appPid) {
+    this(config, clock, registry, null, appPid);
+  }
+
+  private Sidecar(VigilConfig config, Clock clock, PrometheusMeterRegistry registry, List<String> runCommand,
+      LongSupplier knownAppPid) {
+    boolean appPidKnown = runCommand != null || knownAppPid != null;
+    String problem = MemorySources.problem(config.memory().source(), config.memory().processMatch(), appPidKnown);
     if (problem != null && config.memory().enabled()) {
       throw new ConfigException(List.of(problem));
     }
-    this.appPid = appPidOrNull;
+    this.runCommand = runCommand == null ? null : List.copyOf(runCommand);
+    this.knownAppPid = knownAppPid;
     this.config = config;
     this.clock = clock;
     this.registry = registry;
@@ -86,6 +105,9 @@ public final class Sidecar {
     var shared = new SharedState(vertx, config, registry);
     var probe = new UpstreamProbe(vertx, up.url(), up.resolve(up.health().path()), up.health().interval(),
         up.health().timeout(), up.health().unhealthyAfter(), clock);
+    var app = runCommand == null ? AppRuntime.sidecar(probe::reachable, clock)
+        : AppRuntime.run(vertx, appOptions(runCommand), config.app().run().holdMaxRequests(),
+            config.app().run().holdTimeout(), clock);
     var inFlight = new AtomicInteger();
     var m = config.metrics();
     var metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
@@ -94,7 +116,8 @@ public final class Sidecar {
         shared::mayPing);
     var memory = config.memory().enabled()
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample,
-            MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(), appPid)) : null;
+            MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(),
+                runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid)) : null;
     var diagnose = config.memory().diagnostics();
     if (memory != null && diagnose.url() != null) {
       memory.diagnose(new Diagnostics(vertx, diagnose.url(), diagnose.timeout(), clock));
@@ -109,12 +132,18 @@ public final class Sidecar {
         new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,
         shared::fleetJson, memory, metrics, registry));
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
-        shared.admission());
+        shared.admission(), app.gate());
     if (registry != null) {
       runtime.registerPoolGauges(registry);
     }
 
-    readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    if (runCommand == null) {
+      readiness.require("upstream", probe::reachable, "the app does not answer at " + probe.url());
+    } else {
+      // Held requests wait for a restarting child, so only the first start (or a child that will not
+      // be restarted) takes Vigil out of rotation.
+      readiness.require("app", app::ready, "the app has not answered " + up.health().path() + " yet, or ended for good");
+    }
     if (memory != null) {
       readiness.require("memory", () -> !memory.unready(),
           "app memory is critical and memory.unreadyWhenCritical is set");
@@ -124,6 +153,7 @@ public final class Sidecar {
         .add("proxy", () -> MetricsViews.proxy(metrics.snapshot(), runtime.inFlight()),
             () -> metrics.snapshot().findings(errorRate))
         .add("upstream", probe::healthJson, probe::findings)
+        .add("app", app::healthJson, app::findings)
         .add("memory", memory == null ? MemoryWatch::disabledHealthJson : memory::healthJson,
             memory == null ? List::of : memory::findings)
         .add("keepalive", keepAlive::healthJson, keepAlive::findings)
@@ -132,12 +162,14 @@ public final class Sidecar {
 
     HealthMeters.register(registry, probe::reachable,
         () -> memory == null ? "unknown" : memory.memoryState().label(), overload::rssMiB);
+    app.registerMeters(registry);
     overload.start(vertx);
     long ticker = vertx.setPeriodic(1_000, id -> metrics.tick());
-    parts = new Parts(vertx, shared, probe, metrics, keepAlive, memory, overload, admin, runtime, ticker);
+    parts = new Parts(vertx, shared, probe, app, metrics, keepAlive, memory, overload, admin, runtime, ticker);
 
     int loops = eventLoops();
     return shared.start(health::report)
+        .compose(v -> app.start())
         .compose(v -> probe.start())
         .compose(v -> keepAlive.start())
         .compose(v -> memory == null ? Future.succeededFuture() : shared.loadMemoryHistory()
@@ -183,7 +215,8 @@ public final class Sidecar {
       return Future.succeededFuture();
     }
     Future<Void> drained = proxyDeployment == null ? Future.succeededFuture() : p.vertx().undeploy(proxyDeployment);
-    return drained.eventually(() -> {
+    // The child stops after the drain (its in-flight requests finished) and before the rest.
+    return drained.eventually(() -> p.app().stop()).eventually(() -> {
       p.vertx().cancelTimer(p.ticker());
       p.overload().stop(p.vertx());
       return Future.join(p.admin().close(), p.keepAlive().stop(), p.probe().stop(),
@@ -199,6 +232,25 @@ public final class Sidecar {
   /** The admin listener's bound port, or -1 without one. */
   public int adminPort() {
     return parts == null ? -1 : parts.admin().port();
+  }
+
+  /**
+   * The app in either mode; {@code app()::pid} is the running child's pid (-1 when none). Null
+   * before {@link #start}.
+   */
+  public AppRuntime app() {
+    return parts == null ? null : parts.app();
+  }
+
+  /** {@code app.*} as the supervisor's options; the health path is {@code upstream.health.path}. */
+  private AppOptions appOptions(List<String> command) {
+    var run = config.app().run();
+    return AppOptions.of(command, run.port())
+        .withPolicy(run.policy())
+        .withBackoff(run.backoff(), run.maxBackoff())
+        .withStopTimeout(run.stopTimeout())
+        .withHealth(config.upstream().health().path(), AppOptions.DEFAULT_HEALTH_INTERVAL,
+            config.upstream().health().timeout());
   }
 
   public Readiness readiness() {

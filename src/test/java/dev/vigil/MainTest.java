@@ -65,6 +65,13 @@ class MainTest {
       "memory.source=disk | expected one of auto, http, process, cgroup",
       "memory.process.match=gunicorn( | memory.process.match = \"gunicorn(\"",
       "memory.process.match=[a- | expected a regular expression",
+      "app.restart.policy=sometimes | app.restart.policy",
+      "app.restart.maxBackoff=100ms | app.restart.maxBackoff",
+      "app.hold.maxRequests=-1 | app.hold.maxRequests",
+      "app.hold.timeout=forever | app.hold.timeout",
+      "app.port=0 | app.port",
+      "app.port=8080 | a port different from listen.port",
+      "app.stopTimeout=0s | app.stopTimeout",
       "memory.diagnostics.url=ftp://x | memory.diagnostics.url",
       "memory.diagnostics.timeout=1h | memory.diagnostics.timeout",
   })
@@ -116,6 +123,38 @@ class MainTest {
     Run r = run(Map.of(), "--set", "listen.port=70000", "--set", "proxy.maxHeaderSize=1");
     assertEquals(2, r.code());
     assertEquals(2, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void runWithoutACommandExitsTwoWithOneLine() {
+    for (String[] args : new String[][] {{"run"}, {"run", "--"}, {"run", "--set", "app.port=9000"}}) {
+      Run r = run(Map.of(), args);
+      assertEquals(2, r.code(), String.join(" ", args));
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("vigil: run: give the app's command after --"), r.err());
+    }
+  }
+
+  @Test
+  void aBadRunSettingExitsTwoBeforeTheAppStarts() {
+    Run r = run(Map.of("VIGIL_APP_RESTART_POLICY", "often"), "run", "--", "true");
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().contains("app.restart.policy") && r.err().contains("VIGIL_APP_RESTART_POLICY")
+        && r.err().contains("always, on-failure or never"), r.err());
+  }
+
+  @Test
+  void runTakesEverythingAfterTheDoubleDashAsTheCommand() {
+    Cli cli = Cli.parse(new String[] {"run", "--set", "app.port=9000", "--", "gunicorn", "--port", "{port}", "--"});
+    assertEquals(java.util.List.of("gunicorn", "--port", "{port}", "--"), cli.runCommand());
+    assertEquals("9000", cli.overrides().get("app.port"));
+    Cli demo = Cli.parse(new String[] {"demo", "--run"});
+    assertTrue(demo.demo());
+    assertEquals(dev.vigil.demo.DemoChild.class.getName(), demo.runCommand().get(demo.runCommand().size() - 1));
+    assertEquals(null, Cli.parse(new String[] {"demo"}).runCommand());
+    assertEquals(2, run(Map.of(), "--run").code());
+    assertEquals(2, run(Map.of(), "--port", "1", "run", "--", "x").code());
   }
 
   @Test

@@ -156,6 +156,26 @@ class SidecarHealthTest {
   }
 
   @Test
+  void sidecarModeHasTheAppBlockAndMetersToo() throws Exception {
+    int port = start(Map.of());
+    Answer a = awaitHealth(port, x -> "up".equals(x.body().getJsonObject("app").getString("state")));
+    JsonObject app = a.body().getJsonObject("app");
+    assertEquals("sidecar", app.getString("mode"));
+    assertTrue(app.containsKey("pid") && app.getValue("pid") == null, app.encode());
+    assertEquals(new JsonObject().put("crash", 0).put("oom_killed", 0), app.getJsonObject("restarts"));
+    assertTrue(app.containsKey("last_restart") && app.getValue("last_restart") == null, app.encode());
+    assertEquals(0, app.getInteger("held_requests"));
+    assertEquals(new JsonObject().put("total", 0).put("last", null), app.getJsonObject("recycles"));
+    String metrics = client.request(HttpMethod.GET, port, "127.0.0.1", "/sidecar/metrics")
+        .compose(r -> r.send().compose(resp -> resp.body())).await(10, TimeUnit.SECONDS).toString();
+    assertTrue(metrics.contains("vigil_app_up 1.0"), "vigil_app_up follows the upstream check");
+    assertTrue(metrics.contains("vigil_app_restarts_total{reason=\"crash\"} 0.0"));
+    assertTrue(metrics.contains("vigil_app_restarts_total{reason=\"oom_killed\"} 0.0"));
+    assertTrue(metrics.contains("vigil_app_held_requests 0.0"));
+    assertEquals(-1, sidecar.app().pid());
+  }
+
+  @Test
   void upstreamErrorsAreSaidInPlainWords() throws Exception {
     int port = start(Map.of());
     healthStatus.set(503);

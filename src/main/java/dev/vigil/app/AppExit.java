@@ -13,15 +13,17 @@ import java.time.Instant;
  * @param oomKilled  SIGKILL while the cgroup's {@code oom_kill} count rose: the kernel's OOM killer
  * @param requested  the supervisor asked it to stop ({@link AppSupervisor#stop()})
  * @param uptime     how long it ran
+ * @param limitBytes the memory limit of the child's cgroup when it ended, or null when none or unknown
  */
 public record AppExit(Instant t, long pid, Integer exitCode, Integer signal, boolean oomKilled, boolean requested,
-    Duration uptime) {
+    Duration uptime, Long limitBytes) {
 
   /** Java reports a child killed by signal N as exit value 128 + N. */
-  static AppExit of(Instant t, long pid, int javaExitValue, boolean oomKilled, boolean requested, Duration uptime) {
+  static AppExit of(Instant t, long pid, int javaExitValue, boolean oomKilled, boolean requested, Duration uptime,
+      Long limitBytes) {
     boolean signalled = javaExitValue > 128 && javaExitValue < 128 + 65;
     return new AppExit(t, pid, signalled ? null : javaExitValue, signalled ? javaExitValue - 128 : null,
-        oomKilled, requested, uptime);
+        oomKilled, requested, uptime, limitBytes);
   }
 
   /** Exit code 0. */

@@ -17,6 +17,13 @@ public interface AppListener {
   }
 
   /**
+   * The child's process is gone: called at once, before the exit is classified (which reads the
+   * cgroup and kills leftovers of its group), so that requests stop going to it without delay.
+   */
+  default void gone(long pid) {
+  }
+
+  /**
    * A child ended.
    *
    * @param restartIn the back-off before the next child, or null when none will be started

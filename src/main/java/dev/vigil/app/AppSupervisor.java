@@ -221,7 +221,7 @@ public final class AppSupervisor {
             finish(null);
           } else {
             // Treated as a crash at once (as a missing program under setsid would be): back off and retry.
-            afterExit(new AppExit(clock.instant(), -1, 127, null, false, false, Duration.ZERO));
+            afterExit(new AppExit(clock.instant(), -1, 127, null, false, false, Duration.ZERO, null));
           }
         });
   }
@@ -324,6 +324,7 @@ public final class AppSupervisor {
       return;
     }
     c.exited = true;
+    emit(l -> l.gone(c.pid));
     if (c.healthTimer >= 0) {
       vertx.cancelTimer(c.healthTimer);
     }
@@ -335,22 +336,24 @@ public final class AppSupervisor {
     boolean requested = c.stopRequested;
     vertx.executeBlocking(() -> {
       boolean oom = false;
+      Long limit = null;
       if (value == 128 + 9 && !requested) {
         synchronized (c) {
           oom = c.cgroup != null && c.oomBaseline >= 0 && c.cgroup.oomKills() > c.oomBaseline;
+          limit = oom ? c.cgroup.read().limitBytes() : null;
         }
       }
       // A dead leader may leave workers behind (holding the port): the group goes with it.
       ProcessGroups.signal(c.pid, "KILL");
-      return oom;
+      return AppExit.of(at, c.pid, value, oom, requested, Duration.between(c.startedAt, at), limit);
     }, false).onComplete(ar -> {
       if (ar.failed()) {
         LOG.log(System.Logger.Level.DEBUG, "OOM check of " + c.pid + " failed: " + ar.cause());
       }
-      boolean oom = ar.succeeded() && ar.result();
       child = null;
       pid = -1;
-      afterExit(AppExit.of(at, c.pid, value, oom, requested, Duration.between(c.startedAt, at)));
+      afterExit(ar.succeeded() ? ar.result()
+          : AppExit.of(at, c.pid, value, false, requested, Duration.between(c.startedAt, at), null));
     });
   }
 

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Holds requests while the app is not up ({@code app.hold.*}): they wait in a bounded queue and are
@@ -40,6 +41,10 @@ public final class HoldGate {
   private final long timeoutMs;
   private final long retryAfterSeconds;
   private final AtomicInteger held = new AtomicInteger();
+  // Totals for the restart sentence ("37 requests waited, none failed"); only ever grow.
+  private final AtomicLong waited = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong failedInFlight = new AtomicLong();
   // One lane per event-loop thread: as many as there are event loops.
   private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
   private volatile boolean open;
@@ -112,6 +117,16 @@ public final class HoldGate {
     this.retryAfterSeconds = Math.max(1, retryAfter.toSeconds());
   }
 
+  /** {@code app.hold.timeout}: the longest one request waits. */
+  public Duration timeout() {
+    return Duration.ofMillis(timeoutMs);
+  }
+
+  /** Seconds for {@code Retry-After} when a request is refused. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   /** True while requests pass at once. */
   public boolean isOpen() {
     return open;
@@ -120,6 +135,24 @@ public final class HoldGate {
   /** Requests waiting now (for {@code held_requests} and {@code vigil_app_held_requests}). */
   public int held() {
     return held.get();
+  }
+
+  /** Requests that had to wait so far (let through or not). */
+  public long waitedTotal() {
+    return waited.get();
+  }
+
+  /**
+   * Requests that failed because the app was not up: refused by the gate (full, timed out), and
+   * those the proxy reported with {@link #failedInFlight()}.
+   */
+  public long failedTotal() {
+    return refused.get() + failedInFlight.get();
+  }
+
+  /** The proxy reports a request that was in flight in a child that died and could not be retried (its 502). */
+  public void failedInFlight() {
+    failedInFlight.incrementAndGet();
   }
 
   /** Lets waiting requests through, each event loop's in arrival order, and new ones at once. */
@@ -165,6 +198,7 @@ public final class HoldGate {
     }
     if (held.incrementAndGet() > maxRequests) {
       held.decrementAndGet();
+      refused.incrementAndGet();
       Hold h = new Hold(Promise.promise(), ctx, null);
       h.done = true;
       h.promise.fail(new HoldRejectedException(HoldRejectedException.Reason.FULL,
@@ -172,11 +206,13 @@ public final class HoldGate {
           retryAfterSeconds));
       return h;
     }
+    waited.incrementAndGet();
     Hold h = new Hold(Promise.promise(), ctx, lane);
     lane.waiting.addLast(h);
     h.timer = vertx.setTimer(timeoutMs, id -> {
       h.timer = -1;
       if (!h.done && lane.waiting.remove(h)) {
+        refused.incrementAndGet();
         h.finish(new HoldRejectedException(HoldRejectedException.Reason.TIMEOUT,
             "the app did not come back within " + timeoutMs + " ms (app.hold.timeout)", retryAfterSeconds));
       }

@@ -18,17 +18,27 @@ final class ProcessGroups {
 
   /**
    * Sends {@code signal} ({@code TERM}, {@code KILL}) to every process of group {@code pgid}, the way
-   * tini forwards signals: Java can signal one pid, not a group, so this runs {@code kill -s SIG -- -PGID}.
-   * When {@code kill} cannot be run, it falls back to the leader and its descendants that Java still sees.
+   * tini forwards signals: Java can signal one pid, not a group, so this runs the shell's
+   * {@code kill -s SIG -- -PGID}. Not {@code /usr/bin/kill}: procps-ng 4 reads {@code -- -27} as the
+   * signal 27 and fails, and small pids are the rule in a container's PID namespace. When the shell
+   * cannot be run or the kill fails, it falls back to the leader and its descendants that Java still sees.
    *
    * @return true when at least one process got the signal
    */
   static boolean signal(long pgid, String signal) {
     try {
-      Process p = new ProcessBuilder("kill", "-s", signal, "--", "-" + pgid)
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p = new ProcessBuilder("sh", "-c", "kill -s \"$1\" -- \"-$2\"", "vigil-kill", signal,
+          Long.toString(pgid)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       if (p.waitFor(5, TimeUnit.SECONDS)) {
-        return p.exitValue() == 0;
+        if (p.exitValue() == 0) {
+          return true;
+        }
+        if (ProcessHandle.of(pgid).isEmpty()) {
+          return false; // the group is gone already
+        }
+        LOG.log(System.Logger.Level.WARNING, "kill -s " + signal + " -- -" + pgid + " failed; signalling the app's"
+            + " processes one by one");
+        return signalEach(pgid, signal);
       }
       p.destroyForcibly();
     } catch (IOException e) {
@@ -36,6 +46,11 @@ final class ProcessGroups {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return signalEach(pgid, signal);
+  }
+
+  /** The fallback: the leader and the descendants Java sees, one by one (not atomic, unlike a group kill). */
+  private static boolean signalEach(long pgid, String signal) {
     boolean force = signal.equals("KILL");
     return ProcessHandle.of(pgid).map(h -> {
       h.descendants().forEach(d -> {

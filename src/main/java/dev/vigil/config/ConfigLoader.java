@@ -1,5 +1,7 @@
 package dev.vigil.config;
 
+import dev.vigil.app.Ports;
+import dev.vigil.app.RestartPolicy;
 import dev.vigil.config.Setting.Kind;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
@@ -37,9 +39,11 @@ public final class ConfigLoader {
   private final Map<String, Object> raw = new LinkedHashMap<>();
   private final Map<String, String> origin = new LinkedHashMap<>();
   private final Consumer<String> warnings;
+  private final boolean runMode;
 
-  private ConfigLoader(Consumer<String> warnings) {
+  private ConfigLoader(Consumer<String> warnings, boolean runMode) {
     this.warnings = warnings;
+    this.runMode = runMode;
     for (Setting s : Settings.ALL.values()) {
       raw.put(s.key(), s.defaultValue());
     }
@@ -56,7 +60,22 @@ public final class ConfigLoader {
    */
   public static VigilConfig load(Path file, Map<String, String> env, Map<String, String> overrides,
                                  Consumer<String> warnings) {
-    ConfigLoader loader = new ConfigLoader(warnings);
+    return load(file, env, overrides, warnings, false);
+  }
+
+  /**
+   * As {@link #load(Path, Map, Map, Consumer)}, for {@code vigil run}: {@code app.port} falls back to
+   * a free loopback port, and an unset {@code upstream.url} means {@code http://127.0.0.1:{app.port}}
+   * (so the memory and keep-alive URLs derived from it point at the child too).
+   */
+  public static VigilConfig loadForRun(Path file, Map<String, String> env, Map<String, String> overrides,
+                                       Consumer<String> warnings) {
+    return load(file, env, overrides, warnings, true);
+  }
+
+  private static VigilConfig load(Path file, Map<String, String> env, Map<String, String> overrides,
+                                  Consumer<String> warnings, boolean runMode) {
+    ConfigLoader loader = new ConfigLoader(warnings, runMode);
     if (file != null) {
       loader.readFile(file);
     }
@@ -500,9 +519,44 @@ public final class ConfigLoader {
     }
   }
 
+  private RestartPolicy restartPolicy(String key) {
+    String v = str(key);
+    try {
+      return RestartPolicy.parse(v);
+    } catch (IllegalArgumentException e) {
+      bad(key, raw.get(key), Kind.RESTART_POLICY, null);
+      return RestartPolicy.ALWAYS;
+    }
+  }
+
+  /** {@code app.*} of {@code vigil run}; in run mode an unset {@code app.port} becomes a free loopback port. */
+  private VigilConfig.Run run() {
+    Integer port = integer("app.port");
+    if (port == null && runMode) {
+      port = Ports.freeLoopbackPort();
+    }
+    Duration backoff = duration("app.restart.backoff");
+    Duration maxBackoff = duration("app.restart.maxBackoff");
+    if (maxBackoff.compareTo(backoff) < 0) {
+      bad("app.restart.maxBackoff", raw.get("app.restart.maxBackoff"), Kind.DURATION,
+          "a duration of at least app.restart.backoff (" + Units.formatDuration(backoff) + ")");
+    }
+    return new VigilConfig.Run(port, duration("app.stopTimeout"), restartPolicy("app.restart.policy"), backoff,
+        maxBackoff, intOrDefault("app.hold.maxRequests"), duration("app.hold.timeout"));
+  }
+
   private VigilConfig build() {
     var listen = new VigilConfig.Listen(host("listen.host"), intOrDefault("listen.port"));
+    var run = run();
+    if (run.port() != null && run.port() == listen.port()) {
+      bad("app.port", run.port(), Kind.INT, "a port different from listen.port (" + listen.port() + ")");
+    }
 
+    // null (or unset) means the default: the child's port in run mode, else the Settings default.
+    if (!origin.containsKey("upstream.url") || isNull(raw.get("upstream.url"))) {
+      raw.put("upstream.url", runMode && run.port() != null ? "http://127.0.0.1:" + run.port()
+          : setting("upstream.url").defaultValue());
+    }
     URI upstreamUrl = url("upstream.url", false);
     if (upstreamUrl == null && problems.stream().noneMatch(p -> p.startsWith("upstream.url"))) {
       bad("upstream.url", raw.get("upstream.url"), Kind.URL, null);
@@ -599,7 +653,7 @@ public final class ConfigLoader {
     if (instance == null) {
       instance = defaultInstance();
     }
-    var app = new VigilConfig.App(name, instance);
+    var app = new VigilConfig.App(name, instance, run);
     var lifecycle = new VigilConfig.Lifecycle(duration("lifecycle.drainTimeout"));
 
     return new VigilConfig(listen, upstream, proxy, admin, metrics, memory, keepalive, health, overload, ratelimit,

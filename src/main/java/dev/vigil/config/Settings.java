@@ -104,6 +104,15 @@ final class Settings {
 
       Setting.of("app.name", STRING, "app"),
       Setting.of("app.instance", STRING, null),
+      // `vigil run -- CMD` only: the child's port (null = a free loopback port), its stop and restarts,
+      // and the bounded wait of requests while no healthy child is there.
+      Setting.bounded("app.port", INT, null, 1, 65535),
+      Setting.bounded("app.stopTimeout", DURATION, "10s", 10, HOUR_MS),
+      Setting.of("app.restart.policy", RESTART_POLICY, "always"),
+      Setting.bounded("app.restart.backoff", DURATION, "1s", 10, HOUR_MS),
+      Setting.bounded("app.restart.maxBackoff", DURATION, "30s", 10, DAY_MS),
+      Setting.bounded("app.hold.maxRequests", INT, 256, 0, 100_000),
+      Setting.bounded("app.hold.timeout", DURATION, "30s", 10, HOUR_MS),
 
       Setting.bounded("lifecycle.drainTimeout", DURATION, "30s", 0, HOUR_MS));
 

@@ -1,5 +1,6 @@
 package dev.vigil.config;
 
+import dev.vigil.app.RestartPolicy;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
 import java.net.URI;
@@ -111,7 +112,16 @@ public record VigilConfig(
     }
   }
 
-  public record App(String name, String instance) {
+  /** {@code run} holds the {@code vigil run} settings (used in run mode only). */
+  public record App(String name, String instance, Run run) {
+  }
+
+  /**
+   * {@code app.*} of {@code vigil run}. {@code port} is {@code app.port}: in run mode never null (a
+   * free loopback port was picked when it was not set), otherwise null when not set.
+   */
+  public record Run(Integer port, Duration stopTimeout, RestartPolicy policy, Duration backoff, Duration maxBackoff,
+                    int holdMaxRequests, Duration holdTimeout) {
   }
 
   public record Lifecycle(Duration drainTimeout) {

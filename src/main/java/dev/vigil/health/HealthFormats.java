@@ -109,6 +109,18 @@ public final class HealthFormats {
           s -> s.startsWith("the app does not answer"), "the app does not answer: " + upstream.getString("last_error")));
     }
 
+    JsonObject app = report.getJsonObject("app", new JsonObject());
+    if ("run".equals(app.getString("mode"))) {
+      // vigil run: the supervised child; observedValue is its restarts so far.
+      String state = app.getString("state", "up");
+      String status = "up".equals(state) ? PASS : "stopped".equals(state) ? FAIL : WARN;
+      JsonObject restarts = app.getJsonObject("restarts", new JsonObject());
+      long total = restarts.getLong("crash", 0L) + restarts.getLong("oom_killed", 0L);
+      JsonObject check = check("component", null, total, "restarts", status, now);
+      checks.put("app:restarts", entry(check, status, issues,
+          s -> s.startsWith("the app ") && !s.startsWith("the app does not answer"), "the app is " + state));
+    }
+
     JsonObject keepalive = report.getJsonObject("keepalive", new JsonObject());
     if (keepalive.getBoolean("enabled", false)) {
       int failures = keepalive.getInteger("consecutive_failures", 0);

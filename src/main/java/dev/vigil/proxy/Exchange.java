@@ -1,8 +1,11 @@
 package dev.vigil.proxy;
 
+import dev.vigil.app.HoldGate;
+import dev.vigil.app.HoldRejectedException;
 import dev.vigil.metrics.Rejection;
 import io.netty.util.AsciiString;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
@@ -33,6 +36,8 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
   private static final CharSequence HTTP = HttpHeaders.createOptimized("http");
   private static final CharSequence HTTPS = HttpHeaders.createOptimized("https");
+  /** Run mode: after a refused connection with the gate still open, ask again after this pause. */
+  private static final long RECHECK_MS = 50;
 
   private final UpstreamPool pool;
   private final ProxySettings settings;
@@ -44,6 +49,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private final long start;
   private final String requestId;
   private final Deadlines deadlines;
+  private final Hold hold;
 
   private UpstreamPool.Conn lease;
   private HttpClientRequest upstream;
@@ -52,10 +58,24 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private long bytesIn;
   private boolean closeAfterResponse;
   private boolean finished;
+  // Run mode only: the wait for the app (see waitForApp()).
+  private HoldGate.Hold waiting;
+  private long retryTimer = -1;
+  private long holdDeadline;
+  private long retryAfterSeconds = 1;
 
+  /**
+   * Run mode ({@code vigil run}): the gate requests wait in while the app is not up, and the timers
+   * for the moment between a child's death and the supervisor seeing it.
+   */
+  record Hold(Vertx vertx, HoldGate gate) {
+  }
+
+  /** @param hold run mode's gate, or null in sidecar mode */
   Exchange(UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight, ExchangeObserver observer,
-           Deadlines deadlines, HttpServerRequest request, String forwardUri, long start) {
+           Deadlines deadlines, HttpServerRequest request, String forwardUri, long start, Hold hold) {
     this.deadlines = deadlines;
+    this.hold = hold;
     this.pool = pool;
     this.settings = settings;
     this.inFlight = inFlight;
@@ -70,8 +90,69 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   void start() {
     request.pause();
     response.closeHandler(v -> clientGone());
-    deadlines.add(this, start + settings.requestTimeoutMs() * 1_000_000L);
+    if (hold != null && !hold.gate().isOpen()) {
+      waitForApp(); // still paused: the body stays in the client's socket while the request waits
+      return;
+    }
+    forward(start);
+  }
+
+  /** Asks the app; {@code proxy.requestTimeout} counts from {@code from} (arrival, or the end of a wait). */
+  private void forward(long from) {
+    deadlines.add(this, from + settings.requestTimeoutMs() * 1_000_000L);
     pool.acquire(this);
+  }
+
+  /**
+   * Run mode: no healthy child is there (not started yet, restarting, or it just died and refused
+   * the connection). Waits in the gate until the app is up again, at most {@code app.hold.timeout}
+   * in all, then forwards. The gate can still be open for a moment after a death (the supervisor has
+   * not seen the exit yet): then it asks again after a short pause, within the same bound.
+   */
+  private void waitForApp() {
+    deadlines.remove(this); // the request timeout counts from when the app can be asked
+    long now = System.nanoTime();
+    if (holdDeadline == 0) {
+      holdDeadline = now + hold.gate().timeout().toNanos();
+    }
+    if (now - holdDeadline >= 0) {
+      held503(HoldRejectedException.Reason.TIMEOUT, "the app did not come back within "
+          + hold.gate().timeout().toMillis() + " ms (app.hold.timeout)", hold.gate().retryAfterSeconds());
+      return;
+    }
+    if (hold.gate().isOpen()) {
+      retryTimer = hold.vertx().setTimer(RECHECK_MS, id -> {
+        retryTimer = -1;
+        if (finished) {
+          return;
+        }
+        if (hold.gate().isOpen()) {
+          forward(System.nanoTime()); // still open: the app is up (again), ask it
+        } else {
+          waitForApp();
+        }
+      });
+      return;
+    }
+    HoldGate.Hold h = hold.gate().enter();
+    waiting = h;
+    h.future().onComplete(ar -> {
+      waiting = null;
+      if (finished) {
+        return;
+      }
+      if (ar.succeeded()) {
+        forward(System.nanoTime());
+      } else if (ar.cause() instanceof HoldRejectedException e) {
+        held503(e.reason(), e.getMessage(), e.retryAfterSeconds());
+      }
+    });
+  }
+
+  private void held503(HoldRejectedException.Reason reason, String message, long retryAfter) {
+    retryAfterSeconds = retryAfter;
+    fail(503, message, reason == HoldRejectedException.Reason.TIMEOUT ? Rejection.TIMEOUT : Rejection.OVERLOADED);
+    abandonUpstream();
   }
 
   @Override
@@ -288,7 +369,24 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       releaseUpstream(false);
       return;
     }
-    if (retryable()) {
+    if (hold != null && !response.headWritten()) {
+      // Run mode: the child is down or just died. A refused connection never reached the app, so
+      // any request can wait for the next child; one the dead child had seen only when it is
+      // bodiless and idempotent, and only once.
+      boolean neverSent = upstream == null && cause instanceof ConnectException;
+      if (neverSent || retryable(true)) {
+        retried |= !neverSent;
+        HttpClientRequest failed = upstream;
+        upstream = null; // first, so the reset's own callbacks count as stale
+        if (failed != null) {
+          failed.reset();
+        }
+        releaseUpstream(false);
+        waitForApp();
+        return;
+      }
+    }
+    if (retryable(false)) {
       retried = true;
       HttpClientRequest failed = upstream;
       upstream = null; // first, so the reset's own callbacks count as stale
@@ -309,6 +407,9 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       fail(502, "upstream refused the connection", Rejection.UPSTREAM_ERROR);
     } else {
       fail(502, "upstream failed: " + describe(cause), Rejection.UPSTREAM_ERROR);
+      if (hold != null) {
+        hold.gate().failedInFlight(); // for the restart sentence ("37 requests waited, 1 failed")
+      }
     }
     abandonUpstream();
   }
@@ -336,9 +437,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
    * without a body and with an idempotent method is sent once more on another connection, as
    * nginx does; anything else gets its 502.
    */
-  private boolean retryable() {
+  private boolean retryable(boolean childMayHaveDied) {
     UpstreamPool.Conn conn = lease;
-    if (retried || conn == null || conn.leases < 2 || response.headWritten() || !request.isEnded()) {
+    if (retried || conn == null || (conn.leases < 2 && !childMayHaveDied) || response.headWritten()
+        || !request.isEnded()) {
       return false;
     }
     HttpMethod m = request.method();
@@ -390,7 +492,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     finish(status, cause, ErrorReply.length(status, message));
     response.headers().clear();
     if (status == 503) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, "1");
+      response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
     }
     response.putHeader(REQUEST_ID, requestId);
     ErrorReply.send(request, status, message, !request.isEnded());
@@ -406,6 +508,14 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     }
     finished = true;
     cancelTimer();
+    if (waiting != null) {
+      waiting.cancel(); // frees its place in the gate
+      waiting = null;
+    }
+    if (retryTimer >= 0) {
+      hold.vertx().cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
     inFlight.decrementAndGet();
     observer.onExchange(request.method().name(), request.path(), status, System.nanoTime() - start, bytesIn,
         bytesOut, requestId, cause);

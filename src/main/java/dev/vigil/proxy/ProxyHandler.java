@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.app.HoldGate;
 import dev.vigil.metrics.Rejection;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -25,10 +26,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
   private final Admission admission;
   private final ExchangeObserver observer;
   private final AdminEndpoint admin;
+  private final HoldGate gate;
   private final Deadlines deadlines = new Deadlines();
 
+  /** @param gate run mode's hold gate (requests wait while the app is not up), or null */
   ProxyHandler(Vertx vertx, UpstreamPool pool, ProxySettings settings, AtomicInteger inFlight,
-               BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin) {
+               BooleanSupplier overloaded, Admission admission, ExchangeObserver observer, AdminEndpoint admin,
+               HoldGate gate) {
     this.vertx = vertx;
     this.pool = pool;
     this.settings = settings;
@@ -37,6 +41,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     this.admission = admission;
     this.observer = observer;
     this.admin = admin;
+    this.gate = gate;
   }
 
   /** Starts the request-timeout sweep on the calling event loop. */
@@ -114,7 +119,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     if (query != null) {
       forwardUri = forwardUri + '?' + query;
     }
-    Exchange exchange = new Exchange(pool, settings, inFlight, observer, deadlines, request, forwardUri, start);
+    Exchange exchange = new Exchange(pool, settings, inFlight, observer, deadlines, request, forwardUri, start,
+        gate == null ? null : new Exchange.Hold(vertx, gate));
     var pending = admission.check(request);
     if (pending == null || (pending.isComplete() && pending.succeeded() && pending.result() == null)) {
       exchange.start(); // admitted at once (the local limiter answers synchronously)

@@ -1,5 +1,6 @@
 package dev.vigil.proxy;
 
+import dev.vigil.app.HoldGate;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,18 +20,26 @@ public final class ProxyRuntime {
   private final AdminEndpoint admin;
   private final BooleanSupplier overloaded;
   private final Admission admission;
+  private final HoldGate gate;
+
+  public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
+                      BooleanSupplier overloaded, Admission admission) {
+    this(inFlight, observers, admin, overloaded, admission, null);
+  }
 
   /**
    * @param inFlight the in-flight counter, created first so that the metrics gauge can read it
    *     before the runtime exists
+   * @param gate in {@code vigil run} mode, where requests wait while the app is not up; null otherwise
    */
   public ProxyRuntime(AtomicInteger inFlight, Supplier<ExchangeObserver> observers, AdminEndpoint admin,
-                      BooleanSupplier overloaded, Admission admission) {
+                      BooleanSupplier overloaded, Admission admission, HoldGate gate) {
     this.inFlight = inFlight;
     this.observers = observers;
     this.admin = admin;
     this.overloaded = overloaded;
     this.admission = admission;
+    this.gate = gate;
   }
 
   /** Requests forwarded to the app and not finished yet. */
@@ -94,5 +103,9 @@ public final class ProxyRuntime {
 
   Admission admission() {
     return admission;
+  }
+
+  HoldGate gate() {
+    return gate;
   }
 }

@@ -58,7 +58,7 @@ public final class ProxyVerticle extends VerticleBase {
     runtime.addPool(upstreamPool);
     ExchangeObserver observer = runtime.newObserver();
     ProxyHandler handler = new ProxyHandler(vertx, upstreamPool, settings, runtime.inFlightCounter(),
-        runtime.overloaded(), runtime.admission(), observer, runtime.admin());
+        runtime.overloaded(), runtime.admission(), observer, runtime.admin(), runtime.gate());
     sweeper = handler.startTimers();
     long headerTimeoutMs = config.proxy().headerTimeout().toMillis();
     server = vertx.createHttpServer(serverOptions(config))

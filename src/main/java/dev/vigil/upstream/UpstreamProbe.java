@@ -145,8 +145,8 @@ public final class UpstreamProbe {
 
   /** Nothing until the first check; degraded while failing, unhealthy from {@code unhealthyAfter} failures in a row. */
   public List<Finding> findings() {
-    if (!checked || reachable) {
-      return List.of();
+    if (!checked || consecutiveFailures == 0) {
+      return List.of(); // as documented: degraded from the first failure, not only once unreachable
     }
     int failures = consecutiveFailures;
     String sentence = "the app does not answer its health check at " + url + " ("

@@ -2,6 +2,7 @@ package dev.vigil.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.vigil.app.AppOptions;
 import dev.vigil.keepalive.KeepAliveOptions;
 import dev.vigil.memory.MemoryWatchOptions;
 import dev.vigil.memory.source.MemorySources;
@@ -63,6 +64,36 @@ class DefaultsAgreeTest {
     assertEquals(RedisStore.DEFAULT_COMMAND_TIMEOUT, DEFAULTS.redis().timeout());
     assertEquals(RedisStore.DEFAULT_KEY_PREFIX, DEFAULTS.redis().keyPrefix());
     assertEquals(LocalRateLimiter.DEFAULT_MAX_KEYS, DEFAULTS.ratelimit().maxKeys());
+  }
+
+  @Test
+  void appRunDefaultsAreTheSettingsDefaults() {
+    VigilConfig.Run run = DEFAULTS.app().run();
+    assertEquals(AppOptions.DEFAULT_POLICY, run.policy());
+    assertEquals(AppOptions.DEFAULT_BACKOFF, run.backoff());
+    assertEquals(AppOptions.DEFAULT_MAX_BACKOFF, run.maxBackoff());
+    assertEquals(AppOptions.DEFAULT_STOP_TIMEOUT, run.stopTimeout());
+    assertEquals(256, run.holdMaxRequests());
+    assertEquals(java.time.Duration.ofSeconds(30), run.holdTimeout());
+    assertEquals(null, run.port(), "sidecar mode: app.port unset");
+  }
+
+  @Test
+  void runModeDefaultsTheUpstreamToTheChildsPortUnlessItIsSet() {
+    VigilConfig run = ConfigLoader.loadForRun(null, Map.of(), Map.of(), w -> { });
+    int port = run.app().run().port();
+    assertEquals(java.net.URI.create("http://127.0.0.1:" + port), run.upstream().url());
+    assertEquals(run.upstream().resolve(MemoryWatchOptions.DEFAULT_POLL_PATH), run.memory().watch().pollUrl());
+    VigilConfig fixed = ConfigLoader.loadForRun(null, Map.of("VIGIL_APP_PORT", "9123"), Map.of(), w -> { });
+    assertEquals(java.net.URI.create("http://127.0.0.1:9123"), fixed.upstream().url());
+    VigilConfig explicit = ConfigLoader.loadForRun(null, Map.of(), Map.of("app.port", "9123",
+        "upstream.url", "http://127.0.0.1:9200/base"), w -> { });
+    assertEquals(java.net.URI.create("http://127.0.0.1:9200/base"), explicit.upstream().url());
+    // The shipped file says upstream.url: null, which means the default in both modes.
+    VigilConfig shipped = ConfigLoader.loadForRun(java.nio.file.Path.of("config", "vigil.yaml"), Map.of(),
+        Map.of("app.port", "9124"), w -> { });
+    assertEquals(java.net.URI.create("http://127.0.0.1:9124"), shipped.upstream().url());
+    assertEquals(java.net.URI.create("http://127.0.0.1:8000"), DEFAULTS.upstream().url());
   }
 
   @Test

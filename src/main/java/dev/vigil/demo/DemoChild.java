@@ -1,0 +1,104 @@
+package dev.vigil.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.vigil.app.Ports;
+import dev.vigil.config.VigilConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar vigil.jar demo --run}: the demo app as a real child process of {@code vigil run}.
+ * It is a small JVM (its own heap capped at {@value #HEAP_MIB} MiB) that really leaks
+ * {@value #LEAK_MIB_PER_SECOND} MiB a second and dies of it ({@code -XX:+ExitOnOutOfMemoryError},
+ * exit code 3) within a minute, so Vigil's restart, the held requests and the restart sentence in
+ * {@code /sidecar/health} can be watched. It reports its heap on the demo's memory endpoint.
+ */
+public final class DemoChild {
+
+  static final int HEAP_MIB = 96;
+  static final int LEAK_MIB_PER_SECOND = 2;
+
+  private DemoChild() {
+  }
+
+  /** The child's command: this JVM's {@code java}, the same class path, a small heap. */
+  public static List<String> command() {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    return List.of(java, "-Xmx" + HEAP_MIB + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), DemoChild.class.getName());
+  }
+
+  /** Settings the demo needs, unless the user set them: the child's port, fast polling, a token. */
+  public static void prepare(Map<String, String> overrides) {
+    String port = overrides.computeIfAbsent("app.port", k -> Integer.toString(Ports.freeLoopbackPort()));
+    overrides.putIfAbsent("memory.poll.interval", "2s");
+    overrides.putIfAbsent("memory.trend.window", "1m");
+    overrides.putIfAbsent("keepalive.enabled", "false");
+    overrides.putIfAbsent("upstream.health.interval", "2s");
+    overrides.putIfAbsent("app.restart.backoff", "500ms");
+    overrides.putIfAbsent("admin.token", "demo-token-" + Long.toHexString(System.nanoTime()));
+    overrides.putIfAbsent("upstream.url", "http://127.0.0.1:" + port);
+  }
+
+  /** Prints where to look. */
+  public static void printUrls(PrintStream out, VigilConfig config, int proxyPort) {
+    String base = "http://127.0.0.1:" + proxyPort;
+    String prefix = config.admin().prefix();
+    out.println();
+    out.println("Vigil demo (run mode) is running: the app is a child process that leaks "
+        + LEAK_MIB_PER_SECOND + " MiB/s and dies within a minute; Vigil restarts it and holds requests meanwhile.");
+    out.println("  App through Vigil:  " + base + "/");
+    out.println("  Dashboard:          " + base + prefix);
+    out.println("  Health (app block): " + base + prefix + "health");
+    out.println("Try:  while true; do curl -s -o /dev/null -w '%{http_code} %{time_total}s\\n' " + base + "/; sleep 0.2; done");
+    out.println("Stop with Ctrl+C.");
+    out.flush();
+  }
+
+  /** The child: an HTTP server on {@code PORT} that leaks on a timer. */
+  public static void main(String[] args) throws IOException {
+    int port = Integer.parseInt(System.getenv("PORT"));
+    List<byte[]> leak = new ArrayList<>();
+    var leaker = Executors.newSingleThreadScheduledExecutor();
+    leaker.scheduleAtFixedRate(() -> {
+      byte[] b = new byte[1 << 20];
+      java.util.Arrays.fill(b, (byte) 1); // touched: resident, not just reserved
+      synchronized (leak) {
+        leak.add(b);
+      }
+    }, 0, 1000 / LEAK_MIB_PER_SECOND, TimeUnit.MILLISECONDS);
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+    server.createContext("/", ex -> {
+      String path = ex.getRequestURI().getPath();
+      Runtime rt = Runtime.getRuntime();
+      switch (path) {
+        case "/api/health" -> reply(ex, 200, "application/json", "{\"status\":\"ok\"}");
+        case "/api/memory-status" -> reply(ex, 200, "application/json", "{\"process\":{\"rss_mb\":"
+            + (rt.totalMemory() - rt.freeMemory()) / 1048576.0 + "},\"system\":{\"total_mb\":"
+            + rt.maxMemory() / 1048576 + "}}");
+        default -> reply(ex, 200, "text/plain; charset=utf-8", "hello from pid " + ProcessHandle.current().pid()
+            + " (leaked " + leak.size() + " MiB so far)\n");
+      }
+    });
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.start();
+  }
+
+  private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(status, bytes.length);
+    try (var os = ex.getResponseBody()) {
+      os.write(bytes);
+    }
+  }
+}
