@@ -412,6 +412,50 @@
       (rss !== null ? ' Current ' + fmt(rss, 1, 'MiB') + '.' : ''));
   }
 
+  // ---------- leak attribution ----------
+  function fmtPerRequest(mib) {
+    return mib >= 0.1 ? mib.toFixed(2) + ' MiB' : (mib * 1024).toFixed(1) + ' KiB';
+  }
+
+  function renderAttribution(m) {
+    m = obj(m);
+    var rows = Array.isArray(m.attribution) ? m.attribution : [];
+    var unexplained = num(m.unexplained_mib_per_hour);
+    text('attribution-unexplained', unexplained === null ? '' : 'growth no route explains: ' + fmt(unexplained, 1, 'MiB/h'));
+    var tbody = $('attribution').tBodies[0];
+    var frag = document.createDocumentFragment();
+    if (rows.length === 0) {
+      var empty = document.createElement('tr');
+      var cell = document.createElement('td');
+      cell.colSpan = 5; cell.className = 'muted';
+      cell.textContent = !m.leak_suspected ? 'No leak suspected.'
+        : 'A leak is suspected, but no route\'s traffic explains it (yet).';
+      empty.appendChild(cell);
+      frag.appendChild(empty);
+    }
+    rows.forEach(function (a) {
+      a = obj(a);
+      var tr = document.createElement('tr');
+      var share = num(a.share_of_growth);
+      var per = num(a.mib_per_request);
+      [
+        [a.method || '–', ''],
+        [a.route || '–', 'path'],
+        [per === null ? '–' : fmtPerRequest(per), 'num'],
+        [share === null ? '–' : Math.round(share * 100) + ' %', 'num'],
+        [num(a.requests) === null ? '–' : String(a.requests), 'num opt']
+      ].forEach(function (c) {
+        var td = document.createElement('td');
+        td.textContent = c[0];
+        if (c[1]) td.className = c[1];
+        tr.appendChild(td);
+      });
+      frag.appendChild(tr);
+    });
+    tbody.textContent = '';
+    tbody.appendChild(frag);
+  }
+
   // ---------- requests ----------
   function renderRequests(r) {
     r = obj(r);
@@ -464,6 +508,7 @@
         var failed = [];
         if (health) { renderStatus(health); renderProxy(health); renderFacts(health); } else failed.push('health');
         if (res[1].ok || health) renderMemory(res[1].ok ? res[1].value : null, health); 
+        if (res[1].ok) renderAttribution(res[1].value);
         if (!res[1].ok) failed.push('memory');
         if (res[2].ok) renderRequests(res[2].value); else failed.push('requests');
         // A failed poll is expected while the sidecar restarts: tell the reader, not the console.

@@ -28,6 +28,7 @@ record Cli(boolean help, boolean version, boolean demo, boolean warmup, Path con
         demo --run           the demo app as a child process that really leaks and is restarted
         warmup               run the demo briefly, send requests through it and exit; used to
                              record a class-data-sharing archive (-XX:ArchiveClassesAtExit)
+        watch URL...         no proxy: watch running apps' memory (see watch --help)
         --config FILE        YAML configuration (default: config/vigil.yaml when present)
         --upstream URL       the application, e.g. http://127.0.0.1:8000 (upstream.url)
         --port N             proxy listener port (listen.port)

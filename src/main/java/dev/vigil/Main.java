@@ -38,6 +38,9 @@ public final class Main {
 
   /** Returns an exit code, or -1 when the sidecar is running (it exits from its signal handler). */
   static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("watch")) {
+      return dev.vigil.watch.WatchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err, true);
+    }
     Cli cli;
     try {
       cli = Cli.parse(args);

@@ -21,6 +21,10 @@ import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
 import dev.vigil.memory.MemoryState;
 import dev.vigil.memory.MemoryWatch;
+import dev.vigil.memory.diagnostics.Diagnostics;
+import dev.vigil.memory.attribution.LeakAttribution;
+import dev.vigil.memory.attribution.RouteCounts;
+import dev.vigil.memory.diagnostics.Diagnostics;
 import dev.vigil.memory.source.MemorySources;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
@@ -126,6 +130,15 @@ public final class Sidecar {
         ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample,
             MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(),
                 runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid)) : null;
+    var diagnose = config.memory().diagnostics();
+    if (memory != null && diagnose.url() != null) {
+      memory.diagnose(new Diagnostics(vertx, diagnose.url(), diagnose.timeout(), clock));
+    }
+    if (memory != null) {
+      memory.attribute(new LeakAttribution(RouteCounts.of(metrics.routeRequestSlots(), metrics::routeRequests,
+          metrics::slotRoute, metrics::slotMethod), config.memory().watch().history(),
+          config.memory().watch().trendWindow(), registry));
+    }
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
     var recycling = recycling(vertx, shared, memory, inFlight, app);
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
@@ -223,7 +236,8 @@ public final class Sidecar {
         app.children() instanceof Recycler r ? r : null,
         inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
         watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry,
-        config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent()));
+        config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent(),
+        () -> memory.diagnostics(Diagnostics.RECYCLE)));
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -72,6 +72,8 @@ class MainTest {
       "app.port=0 | app.port",
       "app.port=8080 | a port different from listen.port",
       "app.stopTimeout=0s | app.stopTimeout",
+      "memory.diagnostics.url=ftp://x | memory.diagnostics.url",
+      "memory.diagnostics.timeout=1h | memory.diagnostics.timeout",
   })
   void badSettingExitsTwoWithALineNamingTheKey(String setting, String expected) {
     Run r = run(Map.of(), "--set", setting);

@@ -35,6 +35,8 @@ import java.util.function.Function;
  *   <li>{@code GET metrics}: Prometheus text;</li>
  *   <li>{@code POST memory/cleanup}: asks the app to free memory (bearer token; admin listener only
  *       when there is one; 409 when off or cooling down);</li>
+ *   <li>{@code GET memory/diagnostics}: the last answers of {@code memory.diagnostics.url};
+ *       {@code POST} calls it now (bearer token, as cleanup; 409 without a URL);</li>
  *   <li>{@code GET health/app-live}: 200, or 503 once a recycle is due and the app is drained (the app
  *       container's livenessProbe in Kubernetes);</li>
  *   <li>{@code POST app/recycle}: recycles the app now (same rules as {@code memory/cleanup}; 409 when
@@ -93,6 +95,8 @@ public final class AdminApi {
         .post("app/recycle", this::recycle)
         .get("memory", this::memory)
         .post("memory/cleanup", this::cleanup)
+        .get("memory/diagnostics", this::diagnostics)
+        .post("memory/diagnostics", this::diagnoseNow)
         .get("requests", this::requests)
         .get("metrics", this::metrics);
   }
@@ -215,6 +219,24 @@ public final class AdminApi {
         ErrorReply.send(req, 409, ar.cause().getMessage(), false);
       }
     });
+  }
+
+  private void diagnostics(HttpServerRequest req) {
+    if (parts.memory() == null) {
+      ErrorReply.send(req, 404, "memory watching is off (memory.enabled: false)", false);
+    } else {
+      AdminReplies.json(req, 200, parts.memory().diagnosticsJson());
+    }
+  }
+
+  private void diagnoseNow(HttpServerRequest req) {
+    if (parts.memory() == null || parts.memory().diagnosticsJson().getValue("url") == null) {
+      ErrorReply.send(req, 409, "no memory.diagnostics.url is configured, so there is no diagnostics endpoint to call",
+          false);
+      return;
+    }
+    parts.memory().diagnostics(dev.vigil.memory.diagnostics.Diagnostics.MANUAL)
+        .onComplete(ar -> AdminReplies.json(req, 200, ar.result().toJson()));
   }
 
   private void requests(HttpServerRequest req) {

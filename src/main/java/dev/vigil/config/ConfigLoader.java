@@ -625,7 +625,8 @@ public final class ConfigLoader {
       }
     }
     var memory = new VigilConfig.Memory(memoryEnabled, watch, memorySource("memory.source"),
-        regex("memory.process.match"));
+        regex("memory.process.match"),
+        new VigilConfig.Diagnostics(url("memory.diagnostics.url", false), duration("memory.diagnostics.timeout")));
 
     URI target = url("keepalive.target", false);
     var keepalive = new KeepAliveOptions(bool("keepalive.enabled"),

@@ -74,6 +74,8 @@ final class Settings {
       Setting.bounded("memory.criticalHorizon", DURATION, "15m", 0, 30 * DAY_MS),
       Setting.of("memory.cleanup.url", URL, null),
       Setting.bounded("memory.cleanup.cooldown", DURATION, "10m", 0, 30 * DAY_MS),
+      Setting.of("memory.diagnostics.url", URL, null),
+      Setting.bounded("memory.diagnostics.timeout", DURATION, "10s", 10, 5 * 60_000),
       Setting.of("memory.unreadyWhenCritical", BOOL, false),
 
       Setting.of("keepalive.enabled", BOOL, true),

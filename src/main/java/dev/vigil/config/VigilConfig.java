@@ -85,9 +85,15 @@ public record VigilConfig(
   /**
    * {@code enabled} false turns polling off; {@code source} is {@code memory.source} ({@code auto | http |
    * process | cgroup}); {@code processMatch} is {@code memory.process.match} (a valid regex) or null;
-   * {@code watch} holds every other {@code memory.*} setting.
+   * {@code diagnostics} holds {@code memory.diagnostics.*}; {@code watch} holds every other
+   * {@code memory.*} setting.
    */
-  public record Memory(boolean enabled, MemoryWatchOptions watch, String source, String processMatch) {
+  public record Memory(boolean enabled, MemoryWatchOptions watch, String source, String processMatch,
+                       Diagnostics diagnostics) {
+  }
+
+  /** {@code memory.diagnostics.url} (null: no hook) and {@code memory.diagnostics.timeout}. */
+  public record Diagnostics(URI url, Duration timeout) {
   }
 
   public record Health(double errorRateDegraded) {

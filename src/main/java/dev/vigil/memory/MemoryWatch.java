@@ -1,6 +1,8 @@
 package dev.vigil.memory;
 
 import dev.vigil.health.Finding;
+import dev.vigil.memory.diagnostics.Diagnostics;
+import dev.vigil.memory.diagnostics.DiagnosticsAnswer;
 import dev.vigil.net.TransportErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -78,6 +80,8 @@ public final class MemoryWatch {
   private long pollsStarted;
 
   private final Consumer<MemorySample> onSample;
+  private volatile dev.vigil.memory.attribution.LeakAttribution attribution;
+  private volatile Diagnostics diagnostics;
   private volatile boolean running;
   private volatile long timerId = -1;
   private Context context;
@@ -124,6 +128,40 @@ public final class MemoryWatch {
     this.meters = registryOrNull == null ? null : new MemoryMeters(registryOrNull, this);
   }
 
+  /** Names the routes behind a suspected leak from each sample on (set before {@link #start()}). */
+  public MemoryWatch attribute(dev.vigil.memory.attribution.LeakAttribution leakAttribution) {
+    this.attribution = leakAttribution;
+    return this;
+  }
+
+  /** Calls {@code memory.diagnostics.url} on entering critical (set before {@link #start()}). */
+  public MemoryWatch diagnose(Diagnostics hook) {
+    this.diagnostics = hook;
+    return this;
+  }
+
+  /**
+   * Calls {@code memory.diagnostics.url} now, e.g. with {@link Diagnostics#RECYCLE} right before a
+   * recycle. Never fails and completes within {@code memory.diagnostics.timeout}; with no URL
+   * configured it completes at once with null.
+   */
+  public Future<DiagnosticsAnswer> diagnostics(String trigger) {
+    Diagnostics hook = diagnostics;
+    if (hook == null) {
+      return Future.succeededFuture();
+    }
+    JsonObject h = healthJson();
+    JsonObject facts = new JsonObject().put("state", h.getValue("state")).put("rss_mib", h.getValue("rss_mib"))
+        .put("limit_mib", h.getValue("limit_mib")).put("trend_mib_per_hour", h.getValue("trend_mib_per_hour"));
+    return hook.capture(trigger, facts);
+  }
+
+  /** {@code GET /sidecar/memory/diagnostics}: the stored answers (none without a configured URL). */
+  public JsonObject diagnosticsJson() {
+    Diagnostics hook = diagnostics;
+    return hook == null ? new JsonObject().put("url", null).put("answers", new JsonArray()) : hook.toJson();
+  }
+
   /** Starts polling at once; completes when the first poll is scheduled (not when it answered). */
   public Future<Void> start() {
     Promise<Void> started = Promise.promise();
@@ -151,7 +189,8 @@ public final class MemoryWatch {
     if (meters != null) {
       meters.remove();
     }
-    return fetcher.close();
+    Diagnostics hook = diagnostics;
+    return hook == null ? fetcher.close() : Future.join(fetcher.close(), hook.close()).mapEmpty();
   }
 
   /** Merges samples restored from a store (e.g. Redis) into the history, keeping the newest {@code history}. */
@@ -225,6 +264,13 @@ public final class MemoryWatch {
 
   /** One plain sentence per current cause of a non-ok state, plus the last poll error if any. */
   public List<String> issues() {
+    var named = attribution;
+    List<String> out = new ArrayList<>(named == null ? List.of() : named.sentences());
+    out.addAll(stateIssues());
+    return out;
+  }
+
+  private List<String> stateIssues() {
     synchronized (lock) {
       List<String> out = new ArrayList<>();
       if (consecutiveFailures > 0 && lastError != null) {
@@ -284,6 +330,14 @@ public final class MemoryWatch {
 
   /** The {@code /sidecar/memory} document: figures, samples, fitted line, cleanups, state changes, poll status. */
   public JsonObject memoryJson() {
+    var named = attribution;
+    var fitted = named == null ? null : named.result();
+    return stateJson()
+        .put("attribution", fitted == null ? new JsonArray() : fitted.routesJson())
+        .put("unexplained_mib_per_hour", fitted == null ? null : MemoryJson.round(fitted.unexplainedMiBPerHour()));
+  }
+
+  private JsonObject stateJson() {
     synchronized (lock) {
       MemorySample last = history.latest();
       Double limit = limitMiB();
@@ -392,6 +446,8 @@ public final class MemoryWatch {
     Instant now = clock.instant();
     MemorySample sample = new MemorySample(now, reading.rssMiB());
     boolean fireCleanup;
+    boolean leak;
+    boolean enteredCritical;
     synchronized (lock) {
       lastAttempt = now;
       lastSuccess = now;
@@ -405,14 +461,28 @@ public final class MemoryWatch {
       Double percent = percent(sample, limit);
       MemoryState before = machine.state();
       MemoryState after = machine.update(percent, trend.projectedSeconds(sample.rssMiB(), limit), trend.steady());
+      enteredCritical = after == MemoryState.CRITICAL && before != MemoryState.CRITICAL;
       if (after != before) {
         remember(changes, new StateChange(now, before, after, sample.rssMiB(), percent));
         cleanups.stateChanged(before, after);
       }
       fireCleanup = opts.cleanupUrl() != null && cleanups.takeAutomatic(now);
+      leak = trend.leakSuspected();
+    }
+    var named = attribution;
+    if (named != null) {
+      long[] totals = named.snapshot(); // now, with the reading; the fit itself can wait
+      // The fit is bounded but can take tens of ms at 100 routes x 720 samples: not on the event loop.
+      vertx.executeBlocking(() -> {
+        named.sampled(now, sample.rssMiB(), leak, totals);
+        return null;
+      }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "memory watch: leak attribution failed", e));
     }
     if (fireCleanup) {
       runCleanup(CleanupRecord.AUTO);
+    }
+    if (enteredCritical) {
+      diagnostics(Diagnostics.CRITICAL); // the answer is stored; nothing waits for it
     }
     if (onSample != null) {
       try {

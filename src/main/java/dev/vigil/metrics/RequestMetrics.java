@@ -89,6 +89,38 @@ public final class RequestMetrics {
     return best;
   }
 
+  /** Counter slots of {@link #routeRequests}: every route id (other included) times every method label. */
+  static int countSlots(int maxRoutes) {
+    return (maxRoutes + 1) * RequestMeters.METHODS.length;
+  }
+
+  public int routeRequestSlots() {
+    return countSlots(routes.maxRoutes());
+  }
+
+  /**
+   * Requests the app answered since start (Vigil's own rejections excluded), per slot
+   * {@code routeId * 8 + method}, summed over the shards into {@code into}. Lock-free; for the leak
+   * attribution, read once per memory sample.
+   */
+  public void routeRequests(long[] into) {
+    java.util.Arrays.fill(into, 0);
+    for (Shard s : shards) {
+      s.addRouteRequests(into);
+    }
+  }
+
+  /** The route label of a counter slot. */
+  public String slotRoute(int slot) {
+    int id = slot / RequestMeters.METHODS.length;
+    return id < routes.size() ? routes.label(id) : RouteTable.OTHER_LABEL;
+  }
+
+  /** The method label of a counter slot ({@code GET}, ..., {@code other}). */
+  public String slotMethod(int slot) {
+    return RequestMeters.METHODS[slot % RequestMeters.METHODS.length];
+  }
+
   public int capacity() {
     return capacity;
   }

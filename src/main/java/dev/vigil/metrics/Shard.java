@@ -68,6 +68,10 @@ public final class Shard {
   private final long[] secondErrors = new long[SECONDS];
   private final long[] secondBytes = new long[SECONDS];
 
+  // Requests the app answered, per (route id, method index): what the leak attribution reads at
+  // each memory sample. Single writer, read with opaque loads; fixed size.
+  private final long[] routeRequests;
+
   // Since-start counts: [0] total, [1..5] status classes, [6..] causes.
   final AtomicLongArray counts = new AtomicLongArray(6 + Rejection.values().length);
   private volatile long lastSuccess;
@@ -95,6 +99,7 @@ public final class Shard {
     for (int i = 0; i < SECONDS; i++) {
       secondStamp[i] = Long.MIN_VALUE;
     }
+    routeRequests = new long[RequestMetrics.countSlots(owner.routes().maxRoutes())];
   }
 
   /**
@@ -162,6 +167,10 @@ public final class Shard {
       int c = 6 + rejection.ordinal();
       counts.lazySet(c, counts.get(c) + 1);
     }
+    if (rejection == null) {
+      int k = routeId * RequestMeters.METHODS.length + RequestMeters.methodIndex(method);
+      LONGS.setOpaque(routeRequests, k, routeRequests[k] + 1);
+    }
     latency.recordValue(Math.min(micros, LatencyWindows.HIGHEST_MICROS));
     owner.meters().record(routeId, method, statusClass, latencyNanos, rejection);
   }
@@ -199,6 +208,13 @@ public final class Shard {
   org.HdrHistogram.Histogram intervalLatency() {
     recycled = latency.getIntervalHistogram(recycled);
     return recycled;
+  }
+
+  /** Adds this shard's per-(route, method) request totals to {@code into}. */
+  void addRouteRequests(long[] into) {
+    for (int i = 0; i < routeRequests.length; i++) {
+      into[i] += (long) LONGS.getOpaque(routeRequests, i);
+    }
   }
 
   long lastSuccess() {

@@ -78,9 +78,12 @@ class RunModeRecycleTest {
 
   @Test
   void aRecycleByHandReplacesTheChildWithoutAFailedRequest() throws Exception {
+    // The diagnostics hook goes to the app itself (the leaky app answers any POST), before the recycle.
+    int appPort = Ports.freeLoopbackPort();
     run.startRun(Map.of("memory.enabled", "true", "memory.source", "process", "memory.limit", "4GiB",
         "memory.poll.interval", "200ms", "recycle.enabled", "true", "admin.token", TOKEN,
-        "lifecycle.drainTimeout", "5s"));
+        "lifecycle.drainTimeout", "5s", "app.port", String.valueOf(appPort),
+        "memory.diagnostics.url", "http://127.0.0.1:" + appPort + "/diagnostics"));
     waitUntil("ready", 20, () -> run.status("/sidecar/health/ready") == 200);
     long oldPid = run.sidecar.app().pid();
     startLoad();
@@ -110,6 +113,11 @@ class RunModeRecycleTest {
     String path = recycles.getJsonObject("last").getString("path");
     assertTrue(m.contains("vigil_app_recycles_total{path=\"" + path + "\"} 1.0"), m);
     assertTrue(new JsonObject(run.send("GET", "/info").body()).getLong("pid") == newPid);
+    JsonObject diagnostics = new JsonObject(run.send("GET", "/sidecar/memory/diagnostics").body());
+    JsonObject answer = diagnostics.getJsonArray("answers").getJsonObject(0);
+    assertEquals("recycle", answer.getString("trigger"), diagnostics.encode());
+    assertEquals(200, answer.getInteger("status"), diagnostics.encode());
+    assertEquals("hello " + oldPid, answer.getString("body"), "the old child answered, before it was replaced");
   }
 
   @Test

@@ -30,6 +30,9 @@ class DashboardBrowserTest {
     assertEquals(2, view.trendPoints(), "trend line from the fit to the projected limit");
     assertEquals(2, view.limitPoints(), "horizontal limit line");
     assertEquals(50, view.requestRows());
+    assertEquals(2, view.attributionRows(), view.attributionText());
+    assertTrue(view.attributionText().contains("POST/api/chat0.78 MiB91 %412"), view.attributionText());
+    assertTrue(view.attributionText().contains("growth no route explains: 1.8 MiB/h"), view.attributionText());
   }
 
   @Test
@@ -72,6 +75,8 @@ class DashboardBrowserTest {
     assertEquals(0, view.trendPoints());
     assertEquals(0, view.requestRows());
     assertEquals("No memory samples yet.", view.memoryNote());
+    assertEquals(0, view.attributionRows());
+    assertTrue(view.attributionText().contains("No leak suspected."), view.attributionText());
   }
 
   private static HttpServer start(Vertx vertx, String fixtureSet) throws Exception {

@@ -32,7 +32,8 @@ public final class DashboardCheck {
 
   /** What the page showed once it had rendered. */
   public record DashboardView(String status, String issuesText, int memoryPoints, int trendPoints,
-                              int limitPoints, int requestRows, String memoryNote) { }
+                              int limitPoints, int requestRows, String memoryNote, int attributionRows,
+                              String attributionText) { }
 
   private DashboardCheck() { }
 
@@ -111,9 +112,13 @@ public final class DashboardCheck {
         + " issues: document.getElementById('issues').textContent.trim(),"
         + " memory: m[0].data.length, trend: m[1].data.length, limit: m[2].data.length,"
         + " rows: document.querySelectorAll('#requests tbody tr td:not([colspan])').length ? document.querySelectorAll('#requests tbody tr').length : 0,"
-        + " note: document.getElementById('memory-note').textContent.trim() }; })()");
+        + " note: document.getElementById('memory-note').textContent.trim(),"
+        + " blamed: document.querySelectorAll('#attribution tbody tr td:not([colspan])').length ? document.querySelectorAll('#attribution tbody tr').length : 0,"
+        + " blame: document.getElementById('attribution').textContent.replace(/\\s+/g, ' ').trim()"
+        + " + ' ' + document.getElementById('attribution-unexplained').textContent.trim() }; })()");
     return new DashboardView(v.getString("status"), v.getString("issues"), v.getInteger("memory"),
-        v.getInteger("trend"), v.getInteger("limit"), v.getInteger("rows"), v.getString("note"));
+        v.getInteger("trend"), v.getInteger("limit"), v.getInteger("rows"), v.getString("note"),
+        v.getInteger("blamed"), v.getString("blame"));
   }
 
   /**

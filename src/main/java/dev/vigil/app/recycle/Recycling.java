@@ -62,11 +62,14 @@ public final class Recycling {
    * @param restartWait   sidecar mode: how long to wait for kubelet's restart before giving up
    * @param registry      where {@code vigil_app_recycles_total} goes, or null
    * @param atPercent     {@code memory.warnPercent} or {@code memory.criticalPercent}, whichever {@code recycle.at} names
+   * @param beforeRecycle called right before each recycle (the diagnostics hook, bounded by its own
+   *                      timeout), or null
    */
   public record Parts(Vertx vertx, RecycleOptions opts, Clock clock, Supplier<MemoryView> memory,
                       Supplier<Future<?>> cleanup, RecycleLease lease, Duration leaseTtl, Recycler recycler,
                       IntSupplier inFlight, Supplier<Future<Boolean>> appAnswers, Duration tick,
-                      Duration drainTimeout, Duration restartWait, MeterRegistry registry, double atPercent) {
+                      Duration drainTimeout, Duration restartWait, MeterRegistry registry, double atPercent,
+                      Supplier<Future<?>> beforeRecycle) {
   }
 
   private final Parts parts;
@@ -178,9 +181,12 @@ public final class Recycling {
       lastToLimitSeconds = view == null || view.limitMiB() == null ? null : view.secondsUntil(view.limitMiB());
       long renew = parts.vertx().setPeriodic(Math.max(1, parts.leaseTtl().toMillis() / 3),
           id -> parts.lease().tryAcquire());
-      Future<RecycleRecord> run = parts.recycler() != null
+      // The app's own view of the leak first, while it is still in memory (never fails, bounded).
+      Future<?> before = parts.beforeRecycle() == null ? Future.succeededFuture()
+          : parts.beforeRecycle().get().otherwiseEmpty();
+      Future<RecycleRecord> run = before.compose(v -> parts.recycler() != null
           ? parts.recycler().recycle(d.reason(), d.path())
-          : sidecar(d);
+          : sidecar(d));
       return run.map(r -> {
         finished(r);
         return r.toJson();

@@ -171,7 +171,7 @@ class CgroupRecycleTest {
       recycling = new Recycling(new Recycling.Parts(vertx, opts, Clock.systemUTC(),
           () -> MemoryView.of(watch.memoryJson()), null, new RecycleLease(null, "app", "a", 1, Duration.ofSeconds(30)),
           Duration.ofSeconds(30), recycler, () -> 0, () -> Future.succeededFuture(true), Duration.ofMillis(100),
-          Duration.ofSeconds(5), Duration.ofMinutes(1), null, 95));
+          Duration.ofSeconds(5), Duration.ofMinutes(1), null, 95, null));
       long killsBefore = cg.oomKills();
       RecyclerTest.await(recycling.start(), 5);
 

@@ -83,7 +83,7 @@ class FleetRecycleTest {
         () -> new MemoryView(Instant.now(), MemoryState.CRITICAL, 500, 512.0, null, false), null,
         new RecycleLease(store, "shop", instance, 1, Duration.ofSeconds(5)), Duration.ofSeconds(5), recycler,
         () -> 0, () -> Future.succeededFuture(true), Duration.ofMillis(50), Duration.ofSeconds(5),
-        Duration.ofSeconds(5), registry, 95));
+        Duration.ofSeconds(5), registry, 95, null));
     replicas.add(r);
     return r;
   }
