@@ -99,7 +99,8 @@ class PrometheusQueriesTest {
         Map.entry("keepalive.defaultInterval", "300ms"), Map.entry("keepalive.jitter", "0"),
         Map.entry("keepalive.timeout", "200ms"),
         Map.entry("keepalive.target", "http://127.0.0.1:" + closedPort() + "/api/health"),
-        Map.entry("redis.url", redis.url()), Map.entry("app.name", APP_NAME)), w -> { });
+        Map.entry("redis.url", redis.url()), Map.entry("app.name", APP_NAME),
+        Map.entry("recycle.enabled", "true")), w -> { }); // recycling armed (the limit is far): its series exist
     sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());
     sidecar.start(vertx).await(20, TimeUnit.SECONDS);
 
