@@ -4,6 +4,7 @@ import dev.vigil.config.ConfigException;
 import dev.vigil.config.ConfigLoader;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.DemoApp;
+import dev.vigil.launch.Relaunch;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -23,10 +24,14 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (Relaunch.wanted(args)) { // bare `java -jar`: rerun with the shipped memory flags
+      System.exit(Relaunch.run(Main.class.getName(), args));
+    }
     int code = run(args, System.getenv(), System.out, System.err);
     if (code >= 0) {
       System.exit(code);
     }
+    Relaunch.followLauncher();
   }
 
   /** Returns an exit code, or -1 when the sidecar is running (it exits from its signal handler). */
