@@ -5,6 +5,7 @@ import dev.vigil.config.ConfigLoader;
 import dev.vigil.config.VigilConfig;
 import dev.vigil.demo.DemoApp;
 import dev.vigil.demo.DemoChild;
+import dev.vigil.launch.Relaunch;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -24,10 +25,14 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (Relaunch.wanted(args)) { // bare `java -jar`: rerun with the shipped memory flags
+      System.exit(Relaunch.run(Main.class.getName(), args));
+    }
     int code = run(args, System.getenv(), System.out, System.err);
     if (code >= 0) {
       System.exit(code);
     }
+    Relaunch.followLauncher();
   }
 
   /** The child's command for the start-up line, cut at 120 characters (a class path can be long). */

@@ -26,6 +26,11 @@ import java.util.Set;
  */
 public final class Telemetry {
 
+  /** Vert.x worker pool: executeBlocking for /proc reads, Prometheus scrapes, app signals. */
+  static final int WORKER_THREADS = 4;
+  /** Vert.x internal blocking pool: file-system calls (config, dashboard assets). */
+  static final int INTERNAL_BLOCKING_THREADS = 2;
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
@@ -69,6 +74,10 @@ public final class Telemetry {
     return Vertx.builder()
         .with(new VertxOptions()
             .setEventLoopPoolSize(eventLoops)
+            // Vigil's blocking work is short and rare (a /proc read, a scrape, a signal to the app):
+            // a few threads, not Vert.x's default 20 + 20 (each pool grows to its size under load).
+            .setWorkerPoolSize(WORKER_THREADS)
+            .setInternalBlockingPoolSize(INTERNAL_BLOCKING_THREADS)
             .setPreferNativeTransport(true)
             .setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))

@@ -4,6 +4,8 @@ import dev.vigil.app.HoldGate;
 import dev.vigil.app.HoldRejectedException;
 import dev.vigil.metrics.Rejection;
 import io.netty.util.AsciiString;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +19,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
 
+  private static final AttributeKey<String> PEER = AttributeKey.valueOf("vigil.peer");
   private static final AsciiString EXPECT = AsciiString.cached("expect");
   private static final AsciiString HOST = AsciiString.cached("host");
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
@@ -241,7 +245,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     if (settings.rewriteHost() || host == null) {
       out.set(HOST, settings.upstreamAuthority());
     }
-    String peer = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    String peer = peer(request);
     if (peer != null) {
       String prior = request.getHeader(X_FORWARDED_FOR);
       out.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? peer : prior + ", " + peer);
@@ -252,6 +256,23 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     if (host != null && !out.contains(X_FORWARDED_HOST)) {
       out.set(X_FORWARDED_HOST, host);
     }
+  }
+
+  /**
+   * The client's address as text, worked out once per connection (a channel attribute) rather than
+   * formatted again for every request on a keep-alive connection.
+   */
+  private static String peer(HttpServerRequest request) {
+    if (!(request.connection() instanceof ConnectionBase base)) {
+      return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    }
+    Attribute<String> cached = base.channel().attr(PEER);
+    String peer = cached.get();
+    if (peer == null && request.remoteAddress() != null) {
+      peer = request.remoteAddress().hostAddress();
+      cached.set(peer);
+    }
+    return peer;
   }
 
   private void requestChunk(Buffer chunk) {

@@ -46,6 +46,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxHeaderSize(64 * 1024)
+        .setMaxChunkSize(BODY_CHUNK)
         .setName("vigil-upstream"));
     // One pool per target on this loop: a recycle switches the target and the old pool retires.
     runtime.target().initialize(settings.upstreamHost(), settings.upstreamPort());
@@ -89,6 +90,13 @@ public final class ProxyVerticle extends VerticleBase {
     return total == 0 ? 0 : Math.max(1, (total + instances - 1) / instances);
   }
 
+  /**
+   * Largest body piece the HTTP decoders hand over (Vert.x's default is 8 KiB). Each piece is one
+   * write and one flush on the other side, so a 16 KiB answer took at least two; a piece is a
+   * slice of what one socket read returned, never a copy, so a larger limit holds no more memory.
+   */
+  static final int BODY_CHUNK = 64 * 1024;
+
   static HttpServerOptions serverOptions(VigilConfig config) {
     int maxHeader = config.proxy().maxHeaderSize();
     return new HttpServerOptions()
@@ -100,6 +108,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
+        .setMaxChunkSize(BODY_CHUNK)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         .setIdleTimeout((int) config.proxy().idleTimeout().toMillis())
