@@ -1,15 +1,7 @@
 package dev.vigil;
 
 import dev.vigil.admin.AdminApi;
-import dev.vigil.admin.AppControl;
-import dev.vigil.app.recycle.MemoryView;
-import dev.vigil.app.recycle.Recycler;
 import dev.vigil.app.recycle.Recycling;
-import dev.vigil.app.AppChildren;
-import dev.vigil.app.AppOptions;
-import dev.vigil.app.AppSupervisor;
-import dev.vigil.app.HoldGate;
-import dev.vigil.app.reap.JavaChildren;
 import dev.vigil.app.AppRuntime;
 import dev.vigil.admin.MetricsViews;
 import dev.vigil.config.ConfigException;
@@ -19,12 +11,7 @@ import dev.vigil.health.HealthFormats;
 import dev.vigil.health.HealthMeters;
 import dev.vigil.health.Readiness;
 import dev.vigil.keepalive.KeepAlive;
-import dev.vigil.memory.MemoryState;
 import dev.vigil.memory.MemoryWatch;
-import dev.vigil.memory.diagnostics.Diagnostics;
-import dev.vigil.memory.attribution.LeakAttribution;
-import dev.vigil.memory.attribution.RouteCounts;
-import dev.vigil.memory.diagnostics.Diagnostics;
 import dev.vigil.memory.source.MemorySources;
 import dev.vigil.metrics.RequestMetrics;
 import dev.vigil.overload.HeapGuard;
@@ -117,43 +104,21 @@ public final class Sidecar {
     var probe = new UpstreamProbe(vertx, up.url(), up.resolve(up.health().path()), up.health().interval(),
         up.health().timeout(), up.health().unhealthyAfter(), clock);
     var target = new UpstreamTarget();
-    var app = runCommand == null ? AppRuntime.sidecar(probe::reachable, clock)
-        : AppRuntime.run(vertx, config.app().run().holdMaxRequests(), config.app().run().holdTimeout(), clock,
-            (gate, started) -> children(vertx, gate, started, target));
+    var wiring = new AppWiring(vertx, config, clock, registry, runCommand);
+    var app = wiring.app(probe::reachable, target);
     var inFlight = new AtomicInteger();
     var m = config.metrics();
     var metrics = new RequestMetrics(m.requestBuffer(), m.maxRoutes(), m.routePatterns(), clock::millis, registry,
         inFlight::get);
     var keepAlive = new KeepAlive(vertx, config.keepalive(), clock, metrics::lastSuccessEpochMillis, registry,
         shared::mayPing);
-    var memory = config.memory().enabled()
-        ? new MemoryWatch(vertx, config.memory().watch(), clock, registry, shared::saveMemorySample,
-            MemorySources.create(vertx, config.memory().source(), config.memory().processMatch(),
-                runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid)) : null;
-    var diagnose = config.memory().diagnostics();
-    if (memory != null && diagnose.url() != null) {
-      memory.diagnose(new Diagnostics(vertx, diagnose.url(), diagnose.timeout(), clock));
-    }
-    if (memory != null) {
-      memory.attribute(new LeakAttribution(RouteCounts.of(metrics.routeRequestSlots(), metrics::routeRequests,
-          metrics::slotRoute, metrics::slotMethod), config.memory().watch().history(),
-          config.memory().watch().trendWindow(), registry));
-    }
+    LongSupplier appPid = runCommand != null ? () -> Math.max(0, app.pid()) : knownAppPid;
+    var memory = wiring.memory(shared::saveMemorySample, appPid, metrics);
     var overload = new Overload(new HeapGuard(config.overload().heapShedPercent()), () -> buffersJson(metrics, memory));
-    var recycling = recycling(vertx, shared, memory, inFlight, app);
+    var recycling = wiring.recycling(shared, memory, inFlight, app);
     var admin = new AdminApi(vertx, new AdminApi.Parts(config.admin(), config.listen().host(), health,
         new HealthFormats(up.health().unhealthyAfter(), config.health().errorRateDegraded()), readiness,
-        shared::fleetJson, memory, metrics, registry), recycling == null ? AppControl.NONE : new AppControl() {
-          @Override
-          public boolean appLive() {
-            return recycling.appLive();
-          }
-
-          @Override
-          public Future<JsonObject> recycleNow() {
-            return recycling.recycleNow();
-          }
-        });
+        shared::fleetJson, memory, metrics, registry), AppWiring.control(recycling));
     var runtime = new ProxyRuntime(inFlight, observers(metrics), admin.endpoint(), overload::shedding,
         shared.admission(), app.gate(), target);
     if (registry != null) {
@@ -180,9 +145,7 @@ public final class Sidecar {
         .add("proxy", () -> MetricsViews.proxy(metrics.snapshot(), runtime.inFlight()),
             () -> metrics.snapshot().findings(errorRate))
         .add("upstream", probe::healthJson, probe::findings)
-        .add("app", () -> recycling == null ? app.healthJson()
-                : app.healthJson().put("recycles", recycling.healthJson()),
-            () -> recycling == null ? app.findings() : concat(app.findings(), recycling.findings()))
+        .add("app", AppWiring.healthJson(app, recycling), AppWiring.findings(app, recycling))
         .add("memory", memory == null ? MemoryWatch::disabledHealthJson : memory::healthJson,
             memory == null ? List::of : memory::findings)
         .add("keepalive", keepAlive::healthJson, keepAlive::findings)
@@ -217,33 +180,6 @@ public final class Sidecar {
           proxyDeployment = id;
           return admin.listen();
         });
-  }
-
-  /**
-   * Recycling ({@code recycle.enabled}; needs memory watching). Run mode: the {@link Recycler} that
-   * {@link #children} built replaces the child (overlap or hold). Sidecar mode: readiness off,
-   * drain, then app-live 503 so that kubelet restarts the app container.
-   */
-  private Recycling recycling(Vertx vertx, SharedState shared, MemoryWatch memory, AtomicInteger inFlight,
-      AppRuntime app) {
-    if (!config.recycle().enabled() || memory == null) {
-      return null;
-    }
-    var watch = config.memory().watch();
-    var up = config.upstream();
-    return new Recycling(new Recycling.Parts(vertx, config.recycle(), clock, () -> MemoryView.of(memory.memoryJson()),
-        watch.cleanupUrl() == null ? null : memory::cleanup, shared.recycleLease(), SharedState.TTL,
-        app.children() instanceof Recycler r ? r : null,
-        inFlight::get, Recycling.probe(vertx, up.resolve(up.health().path()), up.health().timeout()),
-        watch.pollInterval(), config.lifecycle().drainTimeout(), Recycling.DEFAULT_RESTART_WAIT, registry,
-        config.recycle().at() == MemoryState.WARNING ? watch.warnPercent() : watch.criticalPercent(),
-        () -> memory.diagnostics(Diagnostics.RECYCLE)));
-  }
-
-  private static <T> List<T> concat(List<T> a, List<T> b) {
-    List<T> out = new java.util.ArrayList<>(a);
-    out.addAll(b);
-    return out;
   }
 
   /** One recorder per event loop: called by each proxy verticle as it starts, on its own thread. */
@@ -304,34 +240,6 @@ public final class Sidecar {
    */
   public AppRuntime app() {
     return parts == null ? null : parts.app();
-  }
-
-  /** {@code app.*} as the supervisor's options; the health path is {@code upstream.health.path}. */
-  /**
-   * Run mode's children: one supervisor, or with {@code recycle.enabled} a recycler that replaces it
-   * (a new child on a free port, the proxy's target switched to it). A new child must answer within
-   * {@code app.hold.timeout}, the longest a held request waits anyway.
-   */
-  private AppChildren children(Vertx vertx, HoldGate gate, JavaChildren started, UpstreamTarget target) {
-    AppSupervisor first = new AppSupervisor(vertx, appOptions(runCommand, config.app().run().port()), clock, started);
-    if (!config.recycle().enabled() || !config.memory().enabled()) {
-      return AppChildren.of(first);
-    }
-    var timing = new Recycler.Timing(config.lifecycle().drainTimeout(), config.app().run().holdTimeout(),
-        config.recycle().baselineAfter());
-    return new Recycler(vertx, first, port -> new AppSupervisor(vertx, appOptions(runCommand, port), clock, started),
-        target,
-        gate, timing, clock, gate::failedTotal);
-  }
-
-  private AppOptions appOptions(List<String> command, int port) {
-    var run = config.app().run();
-    return AppOptions.of(command, port)
-        .withPolicy(run.policy())
-        .withBackoff(run.backoff(), run.maxBackoff())
-        .withStopTimeout(run.stopTimeout())
-        .withHealth(config.upstream().health().path(), AppOptions.DEFAULT_HEALTH_INTERVAL,
-            config.upstream().health().timeout());
   }
 
   public Readiness readiness() {

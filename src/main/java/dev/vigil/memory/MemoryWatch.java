@@ -80,8 +80,8 @@ public final class MemoryWatch {
   private long pollsStarted;
 
   private final Consumer<MemorySample> onSample;
-  private volatile dev.vigil.memory.attribution.LeakAttribution attribution;
-  private volatile Diagnostics diagnostics;
+  private final dev.vigil.memory.attribution.LeakAttribution attribution;
+  private final Diagnostics diagnostics;
   private volatile boolean running;
   private volatile long timerId = -1;
   private Context context;
@@ -113,6 +113,18 @@ public final class MemoryWatch {
    */
   public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull,
                      Consumer<MemorySample> onSampleOrNull, MemorySource sourceOrNull) {
+    this(vertx, opts, clock, registryOrNull, onSampleOrNull, sourceOrNull, null, null);
+  }
+
+  /**
+   * @param attributionOrNull names the routes behind a suspected leak from each sample on
+   * @param diagnosticsOrNull {@code memory.diagnostics.url}, called on entering critical
+   */
+  public MemoryWatch(Vertx vertx, MemoryWatchOptions opts, Clock clock, MeterRegistry registryOrNull,
+                     Consumer<MemorySample> onSampleOrNull, MemorySource sourceOrNull,
+                     dev.vigil.memory.attribution.LeakAttribution attributionOrNull, Diagnostics diagnosticsOrNull) {
+    this.attribution = attributionOrNull;
+    this.diagnostics = diagnosticsOrNull;
     this.source = sourceOrNull;
     this.onSample = onSampleOrNull;
     this.vertx = vertx;
@@ -126,18 +138,6 @@ public final class MemoryWatch {
     this.cleanups = new CleanupLog(opts.cleanupCooldown());
     this.fetcher = new HttpFetcher(vertx);
     this.meters = registryOrNull == null ? null : new MemoryMeters(registryOrNull, this);
-  }
-
-  /** Names the routes behind a suspected leak from each sample on (set before {@link #start()}). */
-  public MemoryWatch attribute(dev.vigil.memory.attribution.LeakAttribution leakAttribution) {
-    this.attribution = leakAttribution;
-    return this;
-  }
-
-  /** Calls {@code memory.diagnostics.url} on entering critical (set before {@link #start()}). */
-  public MemoryWatch diagnose(Diagnostics hook) {
-    this.diagnostics = hook;
-    return this;
   }
 
   /**

@@ -84,8 +84,8 @@ class DiagnosticsTest {
   void beforeARecycleTheWatchNeverWaitsLongerThanTheTimeout() throws Exception {
     // What the recycle calls: MemoryWatch.diagnostics("recycle"), here against an endpoint that hangs.
     var watch = new dev.vigil.memory.MemoryWatch(vertx, dev.vigil.memory.MemoryWatchOptions.defaults(
-        URI.create("http://127.0.0.1:" + app.actualPort() + "/api/memory-status")), Clock.systemUTC(), null)
-        .diagnose(hook("/slow", Duration.ofMillis(400)));
+        URI.create("http://127.0.0.1:" + app.actualPort() + "/api/memory-status")), Clock.systemUTC(), null, null, null,
+        null, hook("/slow", Duration.ofMillis(400)));
     long start = System.nanoTime();
     DiagnosticsAnswer a = watch.diagnostics(Diagnostics.RECYCLE).await(10, TimeUnit.SECONDS);
     long ms = (System.nanoTime() - start) / 1_000_000;
