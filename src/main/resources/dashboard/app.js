@@ -144,7 +144,11 @@
         { label: 'Trend', data: [], borderColor: p.trend, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 },
         { label: 'Limit', data: [], borderColor: p.limit, borderWidth: 1.5, pointRadius: 0 },
         { label: 'Limit reached', data: [], borderColor: p.limit, backgroundColor: p.limit,
-          pointRadius: 6, pointStyle: 'crossRot', showLine: false }
+          pointRadius: 6, pointStyle: 'crossRot', showLine: false },
+        { label: 'App restarted', data: [], borderColor: p.limit, backgroundColor: p.limit,
+          pointRadius: 7, pointStyle: 'triangle', showLine: false },
+        { label: 'App recycled', data: [], borderColor: p.trend, backgroundColor: p.trend,
+          pointRadius: 7, pointStyle: 'rectRot', showLine: false }
       ] },
       options: Object.assign(baseOptions(p), {
         parsing: false, normalized: true,
@@ -348,6 +352,34 @@
     return { slope: slope, at: function (x) { return my + slope * (x - mx); } };
   }
 
+  // Restarts and recycles seen in the health app block, kept across polls (the block only says the
+  // last of each), at most MAX_EVENTS of each kind.
+  var MAX_EVENTS = 20;
+  state.events = { restart: [], recycle: [] };
+
+  function remember(list, t) {
+    if (t !== null && list.indexOf(t) < 0) {
+      list.push(t);
+      if (list.length > MAX_EVENTS) list.shift();
+    }
+  }
+
+  /** A marker on the memory line at each restart and recycle that falls within the samples. */
+  function markEvents(h, samples, ds) {
+    var app = obj(h && h.app);
+    remember(state.events.restart, parseTime(obj(app.last_restart).t));
+    remember(state.events.recycle, parseTime(obj(obj(app.recycles).last).t));
+    var first = samples[0].x, last = samples[samples.length - 1].x;
+    function at(t) {
+      var y = samples[0].y;
+      samples.forEach(function (pt) { if (pt.x <= t) y = pt.y; });
+      return { x: t, y: y };
+    }
+    function within(t) { return t >= first && t <= last; }
+    ds[4].data = state.events.restart.filter(within).sort(function (a, b) { return a - b; }).map(at);
+    ds[5].data = state.events.recycle.filter(within).sort(function (a, b) { return a - b; }).map(at);
+  }
+
   function renderMemory(m, h) {
     m = obj(m);
     var hm = obj(h && h.memory);
@@ -377,6 +409,8 @@
     ds[1].data = [];
     ds[2].data = [];
     ds[3].data = [];
+    ds[4].data = [];
+    ds[5].data = [];
 
     if (samples.length > 0) {
       var first = samples[0].x, last = samples[samples.length - 1].x;
@@ -395,6 +429,7 @@
         if (toLimit !== null && ahead === toLimit && limit !== null) ds[3].data = [{ x: end, y: limit }];
       }
       if (limit !== null) ds[2].data = [{ x: first, y: limit }, { x: end, y: limit }];
+      markEvents(h, samples, ds);
       setTimeRange(charts.memory.options.scales.x, first, end);
     } else {
       setTimeRange(charts.memory.options.scales.x, null, null);

@@ -80,8 +80,11 @@ class RunProcessTest {
     settings.forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
     cmd.add("--");
     cmd.addAll(app);
-    vigil = new ProcessBuilder(cmd).redirectErrorStream(false)
-        .redirectError(dir.resolve("stderr.txt").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false)
+        .redirectError(dir.resolve("stderr.txt").toFile());
+    // This JVM is Vigil itself (what is asserted on is its pid), not a launcher that relaunches one.
+    pb.environment().put("VIGIL_RELAUNCH", "false");
+    vigil = pb.start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(vigil.getInputStream(), StandardCharsets.UTF_8))) {
         String line;

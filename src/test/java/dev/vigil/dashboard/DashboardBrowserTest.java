@@ -29,6 +29,8 @@ class DashboardBrowserTest {
     assertTrue(view.memoryPoints() >= 60, "memory points: " + view.memoryPoints());
     assertEquals(2, view.trendPoints(), "trend line from the fit to the projected limit");
     assertEquals(2, view.limitPoints(), "horizontal limit line");
+    assertEquals(1, view.restartMarkers(), "the app block's last restart, marked on the memory line");
+    assertEquals(1, view.recycleMarkers(), "the app block's last recycle, marked on the memory line");
     assertEquals(50, view.requestRows());
     assertEquals(2, view.attributionRows(), view.attributionText());
     assertTrue(view.attributionText().contains("POST/api/chat0.78 MiB91 %412"), view.attributionText());

@@ -33,7 +33,7 @@ public final class DashboardCheck {
   /** What the page showed once it had rendered. */
   public record DashboardView(String status, String issuesText, int memoryPoints, int trendPoints,
                               int limitPoints, int requestRows, String memoryNote, int attributionRows,
-                              String attributionText) { }
+                              String attributionText, int restartMarkers, int recycleMarkers) { }
 
   private DashboardCheck() { }
 
@@ -111,6 +111,7 @@ public final class DashboardCheck {
         + " status: document.getElementById('status-badge').textContent.trim(),"
         + " issues: document.getElementById('issues').textContent.trim(),"
         + " memory: m[0].data.length, trend: m[1].data.length, limit: m[2].data.length,"
+        + " restarts: m[4].data.length, recycles: m[5].data.length,"
         + " rows: document.querySelectorAll('#requests tbody tr td:not([colspan])').length ? document.querySelectorAll('#requests tbody tr').length : 0,"
         + " note: document.getElementById('memory-note').textContent.trim(),"
         + " blamed: document.querySelectorAll('#attribution tbody tr td:not([colspan])').length ? document.querySelectorAll('#attribution tbody tr').length : 0,"
@@ -118,7 +119,7 @@ public final class DashboardCheck {
         + " + ' ' + document.getElementById('attribution-unexplained').textContent.trim() }; })()");
     return new DashboardView(v.getString("status"), v.getString("issues"), v.getInteger("memory"),
         v.getInteger("trend"), v.getInteger("limit"), v.getInteger("rows"), v.getString("note"),
-        v.getInteger("blamed"), v.getString("blame"));
+        v.getInteger("blamed"), v.getString("blame"), v.getInteger("restarts"), v.getInteger("recycles"));
   }
 
   /**
