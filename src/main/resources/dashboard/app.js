@@ -457,29 +457,33 @@
     var rows = Array.isArray(m.attribution) ? m.attribution : [];
     var unexplained = num(m.unexplained_mib_per_hour);
     text('attribution-unexplained', unexplained === null ? '' : 'growth no route explains: ' + fmt(unexplained, 1, 'MiB/h'));
-    var tbody = $('attribution').tBodies[0];
-    var frag = document.createDocumentFragment();
-    if (rows.length === 0) {
-      var empty = document.createElement('tr');
-      var cell = document.createElement('td');
-      cell.colSpan = 5; cell.className = 'muted';
-      cell.textContent = !m.leak_suspected ? 'No leak suspected.'
-        : 'A leak is suspected, but no route\'s traffic explains it (yet).';
-      empty.appendChild(cell);
-      frag.appendChild(empty);
-    }
-    rows.forEach(function (a) {
-      a = obj(a);
-      var tr = document.createElement('tr');
+    fillTable($('attribution').tBodies[0], rows, 5, !m.leak_suspected ? 'No leak suspected.'
+      : 'A leak is suspected, but no route\'s traffic explains it (yet).', function (a) {
       var share = num(a.share_of_growth);
       var per = num(a.mib_per_request);
-      [
+      return [
         [a.method || '–', ''],
         [a.route || '–', 'path'],
         [per === null ? '–' : fmtPerRequest(per), 'num'],
         [share === null ? '–' : Math.round(share * 100) + ' %', 'num'],
         [num(a.requests) === null ? '–' : String(a.requests), 'num opt']
-      ].forEach(function (c) {
+      ];
+    });
+  }
+
+  /** Replaces a table body: one row of [text, class] cells per item, or one muted line when there is none. */
+  function fillTable(tbody, items, columns, emptyText, cellsOf) {
+    var frag = document.createDocumentFragment();
+    if (items.length === 0) {
+      var empty = document.createElement('tr');
+      var cell = document.createElement('td');
+      cell.colSpan = columns; cell.className = 'muted'; cell.textContent = emptyText;
+      empty.appendChild(cell);
+      frag.appendChild(empty);
+    }
+    items.forEach(function (item) {
+      var tr = document.createElement('tr');
+      cellsOf(obj(item)).forEach(function (c) {
         var td = document.createElement('td');
         td.textContent = c[0];
         if (c[1]) td.className = c[1];
@@ -496,20 +500,9 @@
     r = obj(r);
     var rows = Array.isArray(r.requests) ? r.requests : [];
     text('requests-count', rows.length + (num(r.capacity) !== null ? ' of up to ' + r.capacity + ' kept' : ''));
-    var tbody = $('requests').tBodies[0];
-    var frag = document.createDocumentFragment();
-    if (rows.length === 0) {
-      var empty = document.createElement('tr');
-      var cell = document.createElement('td');
-      cell.colSpan = 7; cell.className = 'muted'; cell.textContent = 'No requests yet.';
-      empty.appendChild(cell);
-      frag.appendChild(empty);
-    }
-    rows.forEach(function (q) {
-      q = obj(q);
-      var tr = document.createElement('tr');
+    fillTable($('requests').tBodies[0], rows, 7, 'No requests yet.', function (q) {
       var status = num(q.status);
-      [
+      return [
         [clock(parseTime(q.t)), ''],
         [q.method || '–', ''],
         [q.path || q.route || '–', 'path'],
@@ -517,16 +510,8 @@
         [fmt(q.latency_ms, 1, 'ms'), 'num'],
         [fmtBytes(q.bytes_out), 'num opt'],
         [q.rejected ? String(q.rejected).replace('_', ' ') : '', 'opt']
-      ].forEach(function (c) {
-        var td = document.createElement('td');
-        td.textContent = c[0];
-        if (c[1]) td.className = c[1];
-        tr.appendChild(td);
-      });
-      frag.appendChild(tr);
+      ];
     });
-    tbody.textContent = '';
-    tbody.appendChild(frag);
   }
 
   // ---------- refresh loop ----------
