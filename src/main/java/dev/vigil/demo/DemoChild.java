@@ -53,12 +53,13 @@ public final class DemoChild {
   public static void prepare(Map<String, String> overrides) {
     String port = overrides.computeIfAbsent("app.port", k -> Integer.toString(Ports.freeLoopbackPort()));
     overrides.putIfAbsent("recycle.enabled", "true");
-    overrides.putIfAbsent("recycle.horizon", "20s");
+    overrides.putIfAbsent("recycle.horizon", "10s");
     overrides.putIfAbsent("recycle.minInterval", "10s"); // a child lives about 40 s: the default 5m would let it die
     overrides.putIfAbsent("memory.source", "process");
     overrides.putIfAbsent("memory.limit", LIMIT_MIB + "MiB");
     overrides.putIfAbsent("memory.poll.interval", "2s");
-    overrides.putIfAbsent("memory.trend.window", "1m");
+    // Shorter than a child's life, so that the fit follows the new child soon after a recycle.
+    overrides.putIfAbsent("memory.trend.window", "20s");
     overrides.putIfAbsent("keepalive.enabled", "false");
     overrides.putIfAbsent("upstream.health.interval", "2s");
     overrides.putIfAbsent("app.restart.backoff", "500ms");
