@@ -288,6 +288,100 @@ class RunProcessTest {
     return !Files.exists(Path.of("/proc", Long.toString(pid)));
   }
 
+  /**
+   * Issue 14, "real cgroup, real leak, real load", through {@code vigil run} itself: Vigil and its
+   * leaky app share a fresh 320 MiB cgroup (as a container), {@code memory.source} auto reads that
+   * cgroup's working set, and with {@code recycle.enabled} Vigil replaces the app before the limit,
+   * at least three times, while a bounded load leaks through it. The control is
+   * {@link #theKernelOomKillsTheAppNotVigilAndEveryRequestThroughVigilGets200}: the same cgroup and
+   * leak with recycling off, where the kernel OOM-kills the app.
+   */
+  @Test
+  void withRecyclingVigilReplacesTheLeakingAppBeforeTheOomKillAndNoRequestFails() throws Exception {
+    long limit = 320L << 20;
+    try (TestCgroup cg = TestCgroup.createV1(limit)) {
+      Map<String, String> settings = new java.util.LinkedHashMap<>();
+      settings.put("memory.enabled", "true");
+      settings.put("memory.source", "auto");
+      settings.put("memory.poll.interval", "100ms");
+      settings.put("memory.trend.window", "2s");
+      settings.put("recycle.enabled", "true");
+      settings.put("recycle.horizon", "3s");
+      settings.put("recycle.minInterval", "2s");
+      settings.put("lifecycle.drainTimeout", "5s");
+      settings.put("app.stopTimeout", "5s");
+      Started s = start(cg.wrap(List.of()), List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=32m", "-Xss512k"), settings);
+      RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
+      assertTrue(cg.pids().contains(vigil.pid()) && cg.pids().contains(s.appPid()), "Vigil and the app share the cgroup");
+      RunModeTest.waitUntil("the cgroup chosen as the memory source", 30, () -> {
+        try {
+          JsonObject memory = new JsonObject(get(s.proxyPort(), "/sidecar/memory").body());
+          return "auto".equals(memory.getString("source_setting")) && "cgroup".equals(memory.getString("limit_source"))
+              && String.valueOf(memory.getString("source_reason")).contains("memory limit of 320 MiB");
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      long killsBefore = cg.oomKills();
+
+      // Bounded load: two clients, each leaking 1 MiB per request through Vigil about 25 times a second.
+      AtomicBoolean stop = new AtomicBoolean();
+      Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+      List<Thread> load = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread th = new Thread(() -> {
+          while (!stop.get()) {
+            statuses.merge(status(s.proxyPort(), "/leak?mb=1"), 1, Integer::sum);
+            try {
+              Thread.sleep(40); // pacing of the load, not a wait for a condition
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        });
+        th.start();
+        load.add(th);
+      }
+      long leakMiB = 3 * (limit >> 20) / 2;
+      JsonObject recycles;
+      try {
+        RunModeTest.waitUntil("three recycles and " + leakMiB + " MiB leaked", 60, () ->
+            recycles(s.proxyPort()) >= 3 && statuses.getOrDefault(200, 0) >= leakMiB);
+      } finally {
+        stop.set(true);
+        for (Thread th : load) {
+          th.join(35_000);
+        }
+      }
+      JsonObject doc = new JsonObject(get(s.proxyPort(), "/sidecar/health").body());
+      recycles = doc.getJsonObject("app").getJsonObject("recycles");
+      System.out.println("recycling under load in a 320 MiB cgroup: " + statuses + "; " + recycles.encode()
+          + "; oom kills " + (cg.oomKills() - killsBefore));
+
+      assertEquals(killsBefore, cg.oomKills(), "the kernel never killed anything in the cgroup");
+      assertEquals(Map.of(200, statuses.get(200)), statuses, "every request through Vigil got 200: " + statuses);
+      assertTrue(recycles.getLong("total") >= 3, recycles.encode());
+      assertEquals(0, doc.getJsonObject("app").getJsonObject("restarts").getInteger("oom_killed"), doc.encode());
+      assertEquals(0, recycles.getJsonObject("last").getLong("failed"), recycles.encode());
+      assertTrue(vigil.isAlive());
+
+      vigil.destroy();
+      assertTrue(vigil.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, vigil.exitValue(), stderr());
+    }
+  }
+
+  /** {@code app.recycles.total} in {@code /sidecar/health}, or -1 while it cannot be read. */
+  long recycles(int proxyPort) {
+    try {
+      return new JsonObject(get(proxyPort, "/sidecar/health").body()).getJsonObject("app").getJsonObject("recycles")
+          .getLong("total");
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   @Test
   void theKernelOomKillsTheAppNotVigilAndEveryRequestThroughVigilGets200() throws Exception {
     try (TestCgroup cg = TestCgroup.createV1(320L << 20)) {
