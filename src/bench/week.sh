@@ -165,9 +165,12 @@ a = json.loads(sys.argv[1])["app"]
 r = a["restarts"]; by = a["recycles"].get("by_path") or {}
 print("%d(oom:%d)" % (sum(r.values()), r.get("oom_killed", 0)),
       "overlap:%d,hold:%d" % (by.get("overlap", 0), by.get("hold", 0)))' "$health")"
-  local rss hwm
+  local rss hwm killed
   rss=$(rss_mib "$vigil"); hwm=$(hwm_mib "$vigil")
   kill -TERM "$vigil"; wait "$vigil" || true
+  # An OOM kill of one gunicorn worker is not an app exit: the master starts a new worker.
+  killed=$(grep -c "terminated due to signal 9" "$WORK/$1.log" || true)
+  restarts="$restarts, $killed worker SIGKILLed"
   row "$1" "$(($(oom_kills "$cg") - before))" "$restarts" "$recycles" "$rss (peak $hwm)" "$WORK/$1.hey"
 }
 
