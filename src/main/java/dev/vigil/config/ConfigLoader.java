@@ -662,21 +662,21 @@ public final class ConfigLoader {
         redis, app, lifecycle, recycle());
   }
 
-  /** The {@code recycle.*} keys; the tunables that are not keys keep their defaults. */
+  /** The {@code recycle.*} keys. */
   private RecycleOptions recycle() {
-    RecycleOptions d = RecycleOptions.defaults();
-    Duration horizon = duration("recycle.horizon");
-    Duration minInterval = duration("recycle.minInterval");
     try {
-      return new RecycleOptions(bool("recycle.enabled"), memoryState("recycle.at"),
-          horizon != null ? horizon : Units.parseDuration(String.valueOf(setting("recycle.horizon").defaultValue())),
-          minInterval != null ? minInterval
-              : Units.parseDuration(String.valueOf(setting("recycle.minInterval").defaultValue())),
-          decimal("recycle.margin", true), intOrDefault("recycle.maxConcurrent"), d.baselineAfter(), d.lead());
+      return new RecycleOptions(bool("recycle.enabled"), memoryState("recycle.at"), durationOrDefault("recycle.horizon"),
+          durationOrDefault("recycle.minInterval"), decimal("recycle.margin", true), intOrDefault("recycle.maxConcurrent"),
+          durationOrDefault("recycle.baselineAfter"), durationOrDefault("recycle.lead"));
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
-      return d;
+      return RecycleOptions.defaults();
     }
+  }
+
+  private Duration durationOrDefault(String key) {
+    Duration v = duration(key);
+    return v != null ? v : Units.parseDuration(String.valueOf(setting(key).defaultValue()));
   }
 
   private MemoryState memoryState(String key) {

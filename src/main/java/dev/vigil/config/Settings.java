@@ -125,7 +125,12 @@ final class Settings {
       Setting.bounded("recycle.horizon", DURATION, "10m", 1000, 7 * DAY_MS),
       Setting.bounded("recycle.minInterval", DURATION, "5m", 0, 7 * DAY_MS),
       Setting.bounded("recycle.margin", FRACTION, "10%", 0, 0.9),
-      Setting.bounded("recycle.maxConcurrent", INT, 1, 1, 1000));
+      Setting.bounded("recycle.maxConcurrent", INT, 1, 1, 1000),
+      // The fresh app's footprint (the baseline for the overlap fit) is read this long after it
+      // became healthy; lead is how long before an overlap stops fitting the policy recycles.
+      // Shorten both only when the whole time scale is shortened (tests, src/bench/week.sh).
+      Setting.bounded("recycle.baselineAfter", DURATION, "1m", 1000, DAY_MS),
+      Setting.bounded("recycle.lead", DURATION, "2m", 0, DAY_MS));
 
   private Settings() {
   }

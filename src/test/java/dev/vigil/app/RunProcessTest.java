@@ -290,15 +290,49 @@ class RunProcessTest {
 
   /**
    * Issue 14, "real cgroup, real leak, real load", through {@code vigil run} itself: Vigil and its
-   * leaky app share a fresh 320 MiB cgroup (as a container), {@code memory.source} auto reads that
-   * cgroup's working set, and with {@code recycle.enabled} Vigil replaces the app before the limit,
-   * at least three times, while a bounded load leaks through it. The control is
-   * {@link #theKernelOomKillsTheAppNotVigilAndEveryRequestThroughVigilGets200}: the same cgroup and
-   * leak with recycling off, where the kernel OOM-kills the app.
+   * leaky app share a fresh cgroup (as a container), {@code memory.source} auto reads that cgroup's
+   * working set, and with {@code recycle.enabled} Vigil replaces the app before the limit, at least
+   * three times, while a bounded load leaks through it. Here the limit leaves room for a second
+   * child (its baseline is measured a second after it is healthy), so every recycle overlaps. The
+   * control is {@link #theKernelOomKillsTheAppNotVigilAndEveryRequestThroughVigilGets200}: the same
+   * cgroup and leak with recycling off, where the kernel OOM-kills the app.
    */
   @Test
-  void withRecyclingVigilReplacesTheLeakingAppBeforeTheOomKillAndNoRequestFails() throws Exception {
-    long limit = 320L << 20;
+  void withRoomForASecondChildVigilOverlapsTheLeakingAppBeforeTheOomKillAndNoRequestFails() throws Exception {
+    JsonObject recycles = recycleUnderLoad(384L << 20, leakyApp(), Map.of(), "overlap");
+    assertEquals(0, recycles.getJsonObject("by_path").getLong("hold"), recycles.encode());
+    assertTrue(recycles.getJsonObject("last").getString("path_reason").matches(
+        ".* MiB \\+ .* MiB baseline \\+ .* MiB margin = .* MiB fits under the 384 MiB limit"), recycles.encode());
+  }
+
+  /** The same with an 80% margin: a second child never fits, so every recycle holds the requests instead. */
+  @Test
+  void withoutRoomForASecondChildVigilHoldsTheRequestsWhileItRecyclesAndNoRequestFails() throws Exception {
+    JsonObject recycles = recycleUnderLoad(320L << 20, leakyApp(), Map.of("recycle.margin", "80%"), "hold");
+    assertEquals(0, recycles.getJsonObject("by_path").getLong("overlap"), recycles.encode());
+    assertTrue(recycles.getJsonObject("last").getString("path_reason").matches(
+        ".* MiB \\+ .* MiB baseline \\+ .* MiB margin = .* MiB does not fit under the 320 MiB limit"), recycles.encode());
+  }
+
+  /** The Flask app under gunicorn (a master and two workers, each leaking on its own) recycled the same way. */
+  @Test
+  void aLeakingGunicornAppIsRecycledBeforeTheOomKillAndNoRequestFails() throws Exception {
+    Path appDir = Path.of(getClass().getResource("/app/flask_app.py").toURI()).getParent();
+    recycleUnderLoad(384L << 20, List.of("/usr/bin/gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--chdir",
+        appDir.toString(), "flask_app:app"), Map.of(), "overlap");
+  }
+
+  static List<String> leakyApp() throws Exception {
+    return List.of("env", AppSupervisorTest.PYTHON, AppSupervisorTest.app().toString());
+  }
+
+  /**
+   * Runs {@code app} under {@code vigil run} in a fresh cgroup of {@code limit} bytes shared with
+   * Vigil, leaks 1 MiB per request through Vigil from two clients until three recycles and one and a
+   * half limits of leak are done, and checks: no OOM kill, every request 200, at least three
+   * recycles by {@code path}, none failed. Returns {@code app.recycles}.
+   */
+  JsonObject recycleUnderLoad(long limit, List<String> app, Map<String, String> extra, String path) throws Exception {
     try (TestCgroup cg = TestCgroup.createV1(limit)) {
       Map<String, String> settings = new java.util.LinkedHashMap<>();
       settings.put("memory.enabled", "true");
@@ -308,17 +342,23 @@ class RunProcessTest {
       settings.put("recycle.enabled", "true");
       settings.put("recycle.horizon", "3s");
       settings.put("recycle.minInterval", "2s");
+      settings.put("recycle.baselineAfter", "1s");
+      settings.put("recycle.lead", "2s");
       settings.put("lifecycle.drainTimeout", "5s");
       settings.put("app.stopTimeout", "5s");
-      Started s = start(cg.wrap(List.of()), List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=32m", "-Xss512k"), settings);
+      settings.putAll(extra);
+      Started s = startApp(cg.wrap(List.of()), List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=32m", "-Xss512k"), settings, app);
       RunModeTest.waitUntil("ready", 30, () -> status(s.proxyPort(), "/sidecar/health/ready") == 200);
       assertTrue(cg.pids().contains(vigil.pid()) && cg.pids().contains(s.appPid()), "Vigil and the app share the cgroup");
-      RunModeTest.waitUntil("the cgroup chosen as the memory source", 30, () -> {
+      String mib = Long.toString(limit >> 20);
+      RunModeTest.waitUntil("the cgroup chosen as the memory source, the baseline measured", 30, () -> {
         try {
+          JsonObject doc = new JsonObject(get(s.proxyPort(), "/sidecar/health").body());
           JsonObject memory = new JsonObject(get(s.proxyPort(), "/sidecar/memory").body());
           return "auto".equals(memory.getString("source_setting")) && "cgroup".equals(memory.getString("limit_source"))
-              && String.valueOf(memory.getString("source_reason")).contains("memory limit of 320 MiB");
+              && String.valueOf(memory.getString("source_reason")).contains("memory limit of " + mib + " MiB")
+              && doc.getJsonObject("app").getJsonObject("recycles").getValue("baseline_mib") != null;
         } catch (Exception e) {
           return false;
         }
@@ -344,9 +384,8 @@ class RunProcessTest {
         load.add(th);
       }
       long leakMiB = 3 * (limit >> 20) / 2;
-      JsonObject recycles;
       try {
-        RunModeTest.waitUntil("three recycles and " + leakMiB + " MiB leaked", 60, () ->
+        RunModeTest.waitUntil("three recycles and " + leakMiB + " MiB leaked", 90, () ->
             recycles(s.proxyPort()) >= 3 && statuses.getOrDefault(200, 0) >= leakMiB);
       } finally {
         stop.set(true);
@@ -355,13 +394,14 @@ class RunProcessTest {
         }
       }
       JsonObject doc = new JsonObject(get(s.proxyPort(), "/sidecar/health").body());
-      recycles = doc.getJsonObject("app").getJsonObject("recycles");
-      System.out.println("recycling under load in a 320 MiB cgroup: " + statuses + "; " + recycles.encode()
-          + "; oom kills " + (cg.oomKills() - killsBefore));
+      JsonObject recycles = doc.getJsonObject("app").getJsonObject("recycles");
+      System.out.println("recycling (" + path + ") under load in a " + mib + " MiB cgroup: " + statuses + "; "
+          + recycles.encode() + "; oom kills " + (cg.oomKills() - killsBefore));
 
       assertEquals(killsBefore, cg.oomKills(), "the kernel never killed anything in the cgroup");
       assertEquals(Map.of(200, statuses.get(200)), statuses, "every request through Vigil got 200: " + statuses);
-      assertTrue(recycles.getLong("total") >= 3, recycles.encode());
+      assertTrue(recycles.getJsonObject("by_path").getLong(path) >= 3, recycles.encode());
+      assertEquals(path, recycles.getJsonObject("last").getString("path"), recycles.encode());
       assertEquals(0, doc.getJsonObject("app").getJsonObject("restarts").getInteger("oom_killed"), doc.encode());
       assertEquals(0, recycles.getJsonObject("last").getLong("failed"), recycles.encode());
       assertTrue(vigil.isAlive());
@@ -369,6 +409,7 @@ class RunProcessTest {
       vigil.destroy();
       assertTrue(vigil.waitFor(60, TimeUnit.SECONDS));
       assertEquals(0, vigil.exitValue(), stderr());
+      return recycles;
     }
   }
 

@@ -27,6 +27,8 @@ class RecycleConfigTest {
     assertEquals(Duration.ofMinutes(5), r.minInterval());
     assertEquals(0.10, r.margin(), 1e-9);
     assertEquals(1, r.maxConcurrent());
+    assertEquals(Duration.ofMinutes(1), r.baselineAfter());
+    assertEquals(Duration.ofMinutes(2), r.lead());
     assertEquals(RecycleOptions.defaults(), r);
   }
 
@@ -34,13 +36,15 @@ class RecycleConfigTest {
   void everyKeyCanBeSet() {
     RecycleOptions r = load(Map.of("VIGIL_RECYCLE_ENABLED", "true", "VIGIL_RECYCLE_AT", "warning"),
         Map.of("recycle.horizon", "30m", "recycle.minInterval", "0s", "recycle.margin", "0.2",
-            "recycle.maxConcurrent", "3")).recycle();
+            "recycle.maxConcurrent", "3", "recycle.baselineAfter", "5s", "recycle.lead", "20s")).recycle();
     assertTrue(r.enabled());
     assertEquals(MemoryState.WARNING, r.at());
     assertEquals(Duration.ofMinutes(30), r.horizon());
     assertEquals(Duration.ZERO, r.minInterval());
     assertEquals(0.2, r.margin(), 1e-9);
     assertEquals(3, r.maxConcurrent());
+    assertEquals(Duration.ofSeconds(5), r.baselineAfter());
+    assertEquals(Duration.ofSeconds(20), r.lead());
   }
 
   @Test
@@ -50,6 +54,8 @@ class RecycleConfigTest {
     assertBad("recycle.maxConcurrent", "0", "recycle.maxConcurrent = \"0\"");
     assertBad("recycle.horizon", "soon", "recycle.horizon = \"soon\"");
     assertBad("recycle.enabled", "yes", "recycle.enabled = \"yes\"");
+    assertBad("recycle.baselineAfter", "0s", "recycle.baselineAfter = \"0s\"");
+    assertBad("recycle.lead", "later", "recycle.lead = \"later\"");
   }
 
   private static void assertBad(String key, String value, String start) {

@@ -4,7 +4,7 @@ import dev.vigil.memory.MemoryState;
 import java.time.Duration;
 
 /**
- * Frozen {@code recycle.*} settings plus the few tunables tests shorten. The compact constructor
+ * Frozen {@code recycle.*} settings. The compact constructor
  * rejects bad values with an {@link IllegalArgumentException} naming the key.
  *
  * @param enabled        {@code recycle.enabled}, default false
@@ -16,10 +16,10 @@ import java.time.Duration;
  * @param margin         {@code recycle.margin}: share of the limit kept free during an overlap, default {@link #DEFAULT_MARGIN}
  * @param maxConcurrent  {@code recycle.maxConcurrent}: replicas of one app.name recycling at once (with Redis),
  *                       default {@link #DEFAULT_MAX_CONCURRENT}
- * @param baselineAfter  a fresh child's memory this long after it became healthy is its footprint
- *                       (the baseline), default {@link #DEFAULT_BASELINE_AFTER}
- * @param lead           how long a recycle takes at most (start, health, drain): the policy recycles this long
- *                       before an overlap would stop fitting, default {@link #DEFAULT_LEAD}
+ * @param baselineAfter  {@code recycle.baselineAfter}: a fresh child's memory this long after it became
+ *                       healthy is its footprint (the baseline), default {@link #DEFAULT_BASELINE_AFTER}
+ * @param lead           {@code recycle.lead}: how long a recycle takes at most (start, health, drain): the
+ *                       policy recycles this long before an overlap would stop fitting, default {@link #DEFAULT_LEAD}
  */
 public record RecycleOptions(boolean enabled, MemoryState at, Duration horizon, Duration minInterval, double margin,
     int maxConcurrent, Duration baselineAfter, Duration lead) {
@@ -49,9 +49,9 @@ public record RecycleOptions(boolean enabled, MemoryState at, Duration horizon, 
     if (maxConcurrent < 1) {
       throw new IllegalArgumentException("recycle.maxConcurrent = " + maxConcurrent + ": expected at least 1");
     }
-    positive("baselineAfter", baselineAfter);
+    positive("recycle.baselineAfter", baselineAfter);
     if (lead == null || lead.isNegative()) {
-      throw new IllegalArgumentException("lead = " + lead + ": expected 0 or more");
+      throw new IllegalArgumentException("recycle.lead = " + lead + ": expected 0 or more");
     }
   }
 

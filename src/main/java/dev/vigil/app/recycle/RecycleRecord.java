@@ -11,6 +11,7 @@ import java.util.Locale;
  * @param t            when it started
  * @param reason       why, in plain words
  * @param path         overlap or hold
+ * @param pathReason   why that path, in plain words ("... fits under the 512 MiB limit"), or null
  * @param rssBeforeMiB the old child's memory when it started, or null when unreadable
  * @param rssAfterMiB  the new child's memory when it ended, or null when unreadable
  * @param duration     from start to the old child gone (overlap) or the gate open again (hold)
@@ -18,16 +19,27 @@ import java.util.Locale;
  * @param failed       requests answered 5xx meanwhile (by the app or by Vigil)
  * @param error        why the recycle did not complete (the new child never answered), else null
  */
-public record RecycleRecord(Instant t, String reason, RecyclePath path, Double rssBeforeMiB, Double rssAfterMiB,
-    Duration duration, long held, long failed, String error) {
+public record RecycleRecord(Instant t, String reason, RecyclePath path, String pathReason, Double rssBeforeMiB,
+    Double rssAfterMiB, Duration duration, long held, long failed, String error) {
+
+  /** Without the path's reason: the caller that chose the path adds it ({@link #withPathReason}). */
+  public RecycleRecord(Instant t, String reason, RecyclePath path, Double rssBeforeMiB, Double rssAfterMiB,
+      Duration duration, long held, long failed, String error) {
+    this(t, reason, path, null, rssBeforeMiB, rssAfterMiB, duration, held, failed, error);
+  }
+
+  public RecycleRecord withPathReason(String why) {
+    return new RecycleRecord(t, reason, path, why, rssBeforeMiB, rssAfterMiB, duration, held, failed, error);
+  }
 
   public boolean completed() {
     return error == null;
   }
 
-  /** {@code {"t", "reason", "path", "rss_before_mib", "rss_after_mib", "duration_s", "held", "failed"}}. */
+  /** {@code {"t", "reason", "path", "path_reason", "rss_before_mib", "rss_after_mib", "duration_s", "held", "failed"}}. */
   public JsonObject toJson() {
     return new JsonObject().put("t", t.toString()).put("reason", reason).put("path", path.label())
+        .put("path_reason", pathReason)
         .put("rss_before_mib", round(rssBeforeMiB)).put("rss_after_mib", round(rssAfterMiB))
         .put("duration_s", Math.round(duration.toMillis() / 100.0) / 10.0).put("held", held).put("failed", failed)
         .put("error", error);

@@ -187,7 +187,9 @@ public final class Recycling {
       Future<RecycleRecord> run = before.compose(v -> parts.recycler() != null
           ? parts.recycler().recycle(d.reason(), d.path())
           : sidecar(d));
-      return run.map(r -> {
+      return run.map(done -> {
+        RecycleRecord r = done.pathReason() != null ? done : done.withPathReason(parts.recycler() != null
+            ? d.pathReason() : "as a sidecar Vigil cannot start a second app: kubelet restarts the app container");
         finished(r);
         return r.toJson();
       }).eventually(() -> {
@@ -279,7 +281,10 @@ public final class Recycling {
 
   // ---- read side ----
 
-  /** The {@code app.recycles} block: {@code {"total": n, "by_path": {...}, "last": {...} or null}}. */
+  /**
+   * The {@code app.recycles} block: {@code {"total": n, "by_path": {...}, "last": {...} or null,
+   * "baseline_mib": the fresh child's footprint or null while unknown, "due", "pending"}}.
+   */
   public JsonObject healthJson() {
     RecycleRecord r = last;
     JsonObject byPath = new JsonObject();
@@ -290,7 +295,7 @@ public final class Recycling {
       total += n;
     }
     return new JsonObject().put("total", total).put("by_path", byPath).put("last", r == null ? null : r.toJson())
-        .put("due", due).put("pending", pending);
+        .put("baseline_mib", baseline()).put("due", due).put("pending", pending);
   }
 
   /** The last recycle's sentence while recent, a waiting recycle, and recycling without the fleet lease. */

@@ -32,7 +32,9 @@ class RecycleRecordTest {
   @Test
   void theHealthBlockHasTheContractsFields() {
     assertEquals(new JsonObject().put("t", "2026-12-07T14:02:10Z").put("reason", overlap.reason())
-        .put("path", "overlap").put("rss_before_mib", 471.3).put("rss_after_mib", 88.0).put("duration_s", 2.1)
+        .put("path", "overlap").putNull("path_reason").put("rss_before_mib", 471.3).put("rss_after_mib", 88.0).put("duration_s", 2.1)
         .put("held", 0L).put("failed", 0L).putNull("error"), overlap.toJson());
+    String why = "400 MiB + 60 MiB baseline + 51.2 MiB margin = 511.2 MiB fits under the 512 MiB limit";
+    assertEquals(why, overlap.withPathReason(why).toJson().getString("path_reason"));
   }
 }
