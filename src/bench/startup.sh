@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up benchmark, run by hand (not in CI): milliseconds from starting the JVM to the first
-# proxied 200, and Vigil's RSS at that moment, with the image's flags (docker/jvm.options,
+# proxied 200, and Vigil's CPU time (user + system) and RSS at that moment, with the image's flags (docker/jvm.options,
 # -XX:MaxRAM=256m), for each of:
 #
 #   none      JDK 17, no archive of Vigil's classes (the JDK's own default CDS archive only)
@@ -159,7 +159,14 @@ rss_kib() { # pid -> VmRSS in KiB, read without starting a process
   echo 0
 }
 
-# One start: sets result to "ms rss_kib", or "fail" when no 200 came within TIMEOUT_SECONDS.
+cpu_ms() { # pid -> user + system CPU time so far, in ms (clock ticks of 10 ms)
+  local stat
+  read -r -a stat < "/proc/$1/stat"
+  echo $(((stat[13] + stat[14]) * 1000 / hz))
+}
+hz=$(getconf CLK_TCK)
+
+# One start: sets result to "ms rss_kib cpu_ms", or "fail" when no 200 came within TIMEOUT_SECONDS.
 start_once() { # j jar variant
   local j=$1 jar=$2 v=$3 java port t0 t1 deadline code flags log
   java=$(java_of "$v")
@@ -175,7 +182,7 @@ start_once() { # j jar variant
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null || true)
     if [ "$code" = 200 ]; then
       t1=$(now_ms)
-      result="$((t1 - t0)) $(rss_kib "$vigil_pid")"
+      result="$((t1 - t0)) $(rss_kib "$vigil_pid") $(cpu_ms "$vigil_pid")"
       break
     fi
     if ! kill -0 "$vigil_pid" 2>/dev/null || [ "$(now_ms)" -gt "$deadline" ]; then
@@ -199,15 +206,17 @@ for j in "${!jars[@]}"; do
   done
 done
 
-declare -A times rss
+declare -A times rss cpu
 for r in $(seq 1 "$RUNS"); do
   for v in "${variants[@]}"; do
     for j in "${!jars[@]}"; do
       start_once "$j" "${jars[j]}" "$v"
       echo "round $r  $(basename "${jars[j]}")  $v: $result" >&2
       if [ "$result" != fail ]; then
-        times[$j,$v]+="${result% *} "
-        rss[$j,$v]+="${result#* } "
+        read -r ms kib used <<< "$result"
+        times[$j,$v]+="$ms "
+        rss[$j,$v]+="$kib "
+        cpu[$j,$v]+="$used "
       fi
     done
   done
@@ -228,16 +237,18 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "Start-up to the first proxied 200, $RUNS rounds, load average at the end: $load"
 echo
-echo "| jar | variant | ms median | ms range | RSS MiB median | RSS MiB range |"
-echo "|---|---|---|---|---|---|"
+echo "| jar | variant | ms median | ms range | CPU ms median | CPU ms range | RSS MiB median | RSS MiB range |"
+echo "|---|---|---|---|---|---|---|---|"
 for j in "${!jars[@]}"; do
   for v in "${variants[@]}"; do
     read -r -a ts <<< "${times[$j,$v]:-}"
     read -r -a rs <<< "${rss[$j,$v]:-}"
+    read -r -a cs <<< "${cpu[$j,$v]:-}"
     read -r tm tr <<< "$(stats "${ts[@]}")"
+    read -r cm cr <<< "$(stats "${cs[@]}")"
     mibs=()
     for k in "${rs[@]}"; do mibs+=("$((k / 1024))"); done
     read -r rm rr <<< "$(stats "${mibs[@]}")"
-    echo "| $(basename "${jars[j]}") | $v | $tm | $tr | $rm | $rr |"
+    echo "| $(basename "${jars[j]}") | $v | $tm | $tr | $cm | $cr | $rm | $rr |"
   done
 done
