@@ -30,6 +30,10 @@ JAVA17=${JAVA17:-java}
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JARS=${JARS:-target/vigil.jar}
 JVM_EXTRA=${JVM_EXTRA:-}
+# On JDK 25 Netty 4.2 leaves sun.misc.Unsafe alone unless its memory access is allowed, and then
+# frees direct memory through the FFM linker (dozens of method handles spun at start-up, and
+# slower buffers); System.load of the epoll library is a restricted method (a warning).
+JDK25_FLAGS=${JDK25_FLAGS:---sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED}
 POLL_SECONDS=${POLL_SECONDS:-0.01}
 TIMEOUT_SECONDS=${TIMEOUT_SECONDS:-30}
 if [ -z "${VARIANTS:-}" ]; then
@@ -112,22 +116,30 @@ java_of() { # variant -> java binary
   esac
 }
 
+flags_of() { # variant -> sets vflags: the image's flags, plus JDK25_FLAGS on JDK 25
+  vflags=("${base_flags[@]}")
+  case "$1" in
+    25*) read -r -a more <<< "$JDK25_FLAGS"; vflags+=("${more[@]}") ;;
+  esac
+}
+
 # Archives, recorded once per jar and JDK by the `warmup` command (as the image records its own).
 # Sets archive_flags for a jar (index j) and variant.
 record() { # j jar variant
   local j=$1 jar=$2 v=$3 java
   java=$(java_of "$v")
+  flags_of "$v"
   case "$v" in
     cds | 25cds)
       if [ ! -f "$work/$j-$v.jsa" ]; then
-        (cd "$work/run" && "$java" "${base_flags[@]}" -XX:ArchiveClassesAtExit="$work/$j-$v.jsa" \
+        (cd "$work/run" && "$java" "${vflags[@]}" -XX:ArchiveClassesAtExit="$work/$j-$v.jsa" \
           -jar "$jar" warmup) >"$work/$j-$v.record.log" 2>&1 || { cat "$work/$j-$v.record.log" >&2; exit 1; }
       fi
       ;;
     25aot)
       if [ ! -f "$work/$j-$v.aot" ]; then
-        (cd "$work/run" && "$java" "${base_flags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/$j.aotconf" \
-          -jar "$jar" warmup && "$java" "${base_flags[@]}" -XX:AOTMode=create \
+        (cd "$work/run" && "$java" "${vflags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/$j.aotconf" \
+          -jar "$jar" warmup && "$java" "${vflags[@]}" -XX:AOTMode=create \
           -XX:AOTConfiguration="$work/$j.aotconf" -XX:AOTCache="$work/$j-$v.aot" -jar "$jar" warmup) \
           >"$work/$j-$v.record.log" 2>&1 || { cat "$work/$j-$v.record.log" >&2; exit 1; }
       fi
@@ -170,11 +182,12 @@ hz=$(getconf CLK_TCK)
 start_once() { # j jar variant
   local j=$1 jar=$2 v=$3 java port t0 t1 deadline code flags log
   java=$(java_of "$v")
+  flags_of "$v"
   port=$(free_port)
   read -r -a flags <<< "$(archive_flags "$j" "$v")"
   log="$work/$j-$v.log"
   t0=$(now_ms)
-  (cd "$work/run" && exec "$java" "${base_flags[@]}" "${flags[@]}" "${extra_flags[@]}" -jar "$jar" \
+  (cd "$work/run" && exec "$java" "${vflags[@]}" "${flags[@]}" "${extra_flags[@]}" -jar "$jar" \
     --upstream "http://127.0.0.1:$up_port" --port "$port") >"$log" 2>&1 &
   vigil_pid=$!
   deadline=$((t0 + TIMEOUT_SECONDS * 1000))
