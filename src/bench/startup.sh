@@ -15,12 +15,15 @@
 #   VARIANTS="none cds" bash src/bench/startup.sh
 #   JARS="a.jar b.jar" bash src/bench/startup.sh     # A/B: the jars alternate within each round
 #   JVM_EXTRA="-Xlog:class+load:file=/tmp/cl.txt" bash src/bench/startup.sh
+#   LOAD_SECONDS=10 bash src/bench/startup.sh        # also warm-up: wrk for 10 s after the first 200
 #
 # Each round starts every jar x variant once, in turn, so a change in background load hits all of
 # them alike; a result is the median and range over the rounds. The upstream is nginx (or, without
 # it, python3 -m http.server) answering 200; the clock starts just before the JVM is started and
 # stops when curl (every 10 ms) gets a 200 through Vigil. Vigil runs in an empty directory, as in
-# the image (no config/vigil.yaml is picked up). Needs: curl, nginx or python3.
+# the image (no config/vigil.yaml is picked up). With LOAD_SECONDS, each start is followed by
+# `wrk -t1 -c16` for that long (the JIT's warm-up): requests/s over it and the peak RSS (VmHWM)
+# by its end. Needs: curl, nginx or python3; wrk for LOAD_SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -35,6 +38,7 @@ JVM_EXTRA=${JVM_EXTRA:-}
 # slower buffers); System.load of the epoll library is a restricted method (a warning).
 JDK25_FLAGS=${JDK25_FLAGS:---sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED}
 POLL_SECONDS=${POLL_SECONDS:-0.01}
+LOAD_SECONDS=${LOAD_SECONDS:-0}
 TIMEOUT_SECONDS=${TIMEOUT_SECONDS:-30}
 if [ -z "${VARIANTS:-}" ]; then
   VARIANTS="none cds"
@@ -47,6 +51,9 @@ read -r -a base_flags <<< "@$repo/docker/jvm.options -XX:MaxRAM=256m"
 read -r -a extra_flags <<< "$JVM_EXTRA"
 
 command -v curl >/dev/null || { echo "missing curl" >&2; exit 1; }
+if [ "$LOAD_SECONDS" != 0 ]; then
+  command -v wrk >/dev/null || { echo "missing wrk (for LOAD_SECONDS)" >&2; exit 1; }
+fi
 if [ "$JARS" = target/vigil.jar ] && [ ! -f target/vigil.jar ]; then
   mvn -B -q -o -DskipTests package
 fi
@@ -160,10 +167,10 @@ now_ms() {
   echo $((t / 1000))
 }
 
-rss_kib() { # pid -> VmRSS in KiB, read without starting a process
+rss_kib() { # pid [field] -> VmRSS (or the given field, e.g. VmHWM:) in KiB, read without starting a process
   local key value rest
   while read -r key value rest; do
-    if [ "$key" = "VmRSS:" ]; then
+    if [ "$key" = "${2:-VmRSS:}" ]; then
       echo "$value"
       return
     fi
@@ -178,9 +185,10 @@ cpu_ms() { # pid -> user + system CPU time so far, in ms (clock ticks of 10 ms)
 }
 hz=$(getconf CLK_TCK)
 
-# One start: sets result to "ms rss_kib cpu_ms", or "fail" when no 200 came within TIMEOUT_SECONDS.
+# One start: sets result to "ms rss_kib cpu_ms [req_per_s hwm_kib]", or "fail" when no 200 came
+# within TIMEOUT_SECONDS.
 start_once() { # j jar variant
-  local j=$1 jar=$2 v=$3 java port t0 t1 deadline code flags log
+  local j=$1 jar=$2 v=$3 java port t0 t1 deadline code flags log rps
   java=$(java_of "$v")
   flags_of "$v"
   port=$(free_port)
@@ -196,6 +204,10 @@ start_once() { # j jar variant
     if [ "$code" = 200 ]; then
       t1=$(now_ms)
       result="$((t1 - t0)) $(rss_kib "$vigil_pid") $(cpu_ms "$vigil_pid")"
+      if [ "$LOAD_SECONDS" != 0 ]; then
+        rps=$(wrk -t1 -c16 -d"${LOAD_SECONDS}s" "http://127.0.0.1:$port/" | awk '/^Requests\/sec/ {printf "%d", $2}')
+        result="$result ${rps:-0} $(rss_kib "$vigil_pid" VmHWM:)"
+      fi
       break
     fi
     if ! kill -0 "$vigil_pid" 2>/dev/null || [ "$(now_ms)" -gt "$deadline" ]; then
@@ -219,17 +231,21 @@ for j in "${!jars[@]}"; do
   done
 done
 
-declare -A times rss cpu
+declare -A times rss cpu warm hwm
 for r in $(seq 1 "$RUNS"); do
   for v in "${variants[@]}"; do
     for j in "${!jars[@]}"; do
       start_once "$j" "${jars[j]}" "$v"
       echo "round $r  $(basename "${jars[j]}")  $v: $result" >&2
       if [ "$result" != fail ]; then
-        read -r ms kib used <<< "$result"
+        read -r ms kib used rps peak <<< "$result"
         times[$j,$v]+="$ms "
         rss[$j,$v]+="$kib "
         cpu[$j,$v]+="$used "
+        if [ -n "${rps:-}" ]; then
+          warm[$j,$v]+="$rps "
+          hwm[$j,$v]+="$((peak / 1024)) "
+        fi
       fi
     done
   done
@@ -265,3 +281,19 @@ for j in "${!jars[@]}"; do
     echo "| $(basename "${jars[j]}") | $v | $tm | $tr | $cm | $cr | $rm | $rr |"
   done
 done
+if [ "$LOAD_SECONDS" != 0 ]; then
+  echo
+  echo "Warm-up: wrk -t1 -c16 for ${LOAD_SECONDS} s right after the first 200"
+  echo
+  echo "| jar | variant | req/s median | req/s range | peak RSS MiB median | peak RSS MiB range |"
+  echo "|---|---|---|---|---|---|"
+  for j in "${!jars[@]}"; do
+    for v in "${variants[@]}"; do
+      read -r -a ls <<< "${warm[$j,$v]:-}"
+      read -r -a hs <<< "${hwm[$j,$v]:-}"
+      read -r lm lr <<< "$(stats "${ls[@]}")"
+      read -r hm hr <<< "$(stats "${hs[@]}")"
+      echo "| $(basename "${jars[j]}") | $v | $lm | $lr | $hm | $hr |"
+    done
+  done
+fi
