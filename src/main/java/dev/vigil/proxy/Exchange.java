@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.net.ConnectException;
@@ -169,7 +168,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     }
     lease = conn;
     conn.leases++;
-    conn.connection.request(new RequestOptions().setMethod(request.method()).setURI(forwardUri))
+    conn.connection.request(conn.requestOptions.setMethod(request.method()).setURI(forwardUri))
         .onComplete(this::connected);
   }
 

@@ -5,6 +5,7 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.RequestOptions;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
@@ -31,6 +32,12 @@ final class UpstreamPool {
   /** One upstream connection and its pool bookkeeping. */
   static final class Conn {
     final HttpClientConnection connection;
+    /**
+     * The options of the request being sent on this connection, set anew for each one instead of
+     * allocated per request: a connection carries one request at a time, and Vert.x reads them
+     * when it creates the request.
+     */
+    final RequestOptions requestOptions = new RequestOptions();
     final long createdNanos;
     long idleSinceNanos;
     int leases; // how many exchanges used it: a second one means it came from the idle pool
