@@ -34,6 +34,8 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private static final AsciiString EXPECT = AsciiString.cached("expect");
   private static final AsciiString HOST = AsciiString.cached("host");
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+  /** Request headers not copied as they came: Expect is answered here, the request id is Vigil's. */
+  private static final AsciiString[] NOT_COPIED = {EXPECT, REQUEST_ID};
   private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
   private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("x-forwarded-proto");
   private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
@@ -238,7 +240,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
 
   private void copyRequestHeaders(HttpClientRequest up) {
     var out = up.headers();
-    HopByHop.copyRequest(request.headers(), out, EXPECT, REQUEST_ID);
+    HopByHop.copyRequest(request.headers(), out, NOT_COPIED);
     out.set(REQUEST_ID, requestId);
     String host = request.getHeader(HOST);
     if (settings.rewriteHost() || host == null) {
@@ -308,7 +310,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     if (answer.statusMessage() != null) {
       response.setStatusMessage(answer.statusMessage());
     }
-    HopByHop.copy(answer.headers(), response.headers());
+    HopByHop.copy(answer.headers(), response.headers(), HopByHop.NO_EXTRA);
     response.putHeader(REQUEST_ID, requestId);
     boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
     if (!bodyless && !answer.headers().contains(HttpHeaders.CONTENT_LENGTH)) {

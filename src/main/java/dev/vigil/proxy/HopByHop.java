@@ -25,6 +25,9 @@ final class HopByHop {
       AsciiString.cached("upgrade"),
   };
 
+  /** No extra names to skip. */
+  static final AsciiString[] NO_EXTRA = {};
+
   private HopByHop() {
   }
 
@@ -50,11 +53,11 @@ final class HopByHop {
    * becomes {@code -} ({@code Content_Length}), since some app servers (CGI, WSGI) map one to the
    * other and would then frame the body differently from Vigil (nginx: underscores_in_headers off).
    */
-  static void copyRequest(MultiMap from, MultiMap to, AsciiString... extraSkip) {
+  static void copyRequest(MultiMap from, MultiMap to, AsciiString[] extraSkip) {
     copy(from, to, true, extraSkip);
   }
 
-  private static void copy(MultiMap from, MultiMap to, boolean request, AsciiString... extraSkip) {
+  private static void copy(MultiMap from, MultiMap to, boolean request, AsciiString[] extraSkip) {
     List<String> connection = from.contains(HttpHeaders.CONNECTION) ? from.getAll(HttpHeaders.CONNECTION) : List.of();
     // Names and values as the decoder stored them (AsciiString): iterating as Strings would copy
     // every header twice per hop (about 0.5 KiB per small request).
