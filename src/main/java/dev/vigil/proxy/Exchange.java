@@ -3,6 +3,7 @@ package dev.vigil.proxy;
 import dev.vigil.app.HoldGate;
 import dev.vigil.app.HoldRejectedException;
 import dev.vigil.metrics.Rejection;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
@@ -307,8 +308,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     HttpClientResponse answer = ar.result();
     int status = answer.statusCode();
     response.setStatusCode(status);
-    if (answer.statusMessage() != null) {
-      response.setStatusMessage(answer.statusMessage());
+    String reason = answer.statusMessage();
+    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      // Only a reason of the app's own: setting one builds a status object per response.
+      response.setStatusMessage(reason);
     }
     HopByHop.copy(answer.headers(), response.headers(), HopByHop.NO_EXTRA);
     response.putHeader(REQUEST_ID, requestId);

@@ -49,6 +49,21 @@ class ForwardingTest extends ProxyTestBase {
   }
 
   @Test
+  void theAppsReasonPhraseIsKept() throws Exception {
+    startVigil(Map.of());
+    app.answer(req -> req.response().setStatusCode(req.path().equals("/own") ? 299 : 404)
+        .setStatusMessage(req.path().equals("/own") ? "Fine Anyway" : "Not Found").end("x"));
+    try (RawHttp c = raw()) {
+      assertEquals("HTTP/1.1 299 Fine Anyway", c.send("GET /own HTTP/1.1\r\nHost: a\r\n\r\n").read().statusLine());
+      assertEquals("HTTP/1.1 404 Not Found", c.send("GET /std HTTP/1.1\r\nHost: a\r\n\r\n").read().statusLine());
+    }
+    app.answer(req -> req.response().setStatusCode(200).setStatusMessage("Quite OK").end("x"));
+    try (RawHttp c = raw()) {
+      assertEquals("HTTP/1.1 200 Quite OK", c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").read().statusLine());
+    }
+  }
+
+  @Test
   void wellFormedRequestIdIsKeptOthersReplaced() throws Exception {
     startVigil(Map.of());
     try (RawHttp c = raw()) {
