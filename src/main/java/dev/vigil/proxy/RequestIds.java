@@ -2,6 +2,7 @@ package dev.vigil.proxy;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code X-Request-Id}: the client's when well formed, otherwise a fresh 128-bit random id. */
@@ -9,7 +10,7 @@ final class RequestIds {
 
   static final CharSequence HEADER = HttpHeaders.createOptimized("x-request-id");
   private static final int MAX_LENGTH = 128;
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private RequestIds() {
   }
@@ -36,15 +37,16 @@ final class RequestIds {
     return true;
   }
 
+  /** 32 hex digits; built as Latin-1 bytes, the String's own form (a char[] would be one more copy). */
   static String generate() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     long hi = r.nextLong();
     long lo = r.nextLong();
-    char[] out = new char[32];
+    byte[] out = new byte[32];
     for (int i = 0; i < 16; i++) {
       out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
       out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
     }
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 }
