@@ -41,6 +41,9 @@ import java.util.function.Supplier;
 public final class Recycling {
 
   private static final System.Logger LOG = System.getLogger(Recycling.class.getName());
+  /** Why a sidecar always takes the hold path. */
+  private static final String SIDECAR_PATH_REASON =
+      "as a sidecar Vigil cannot start a second app: kubelet restarts the app container";
   /** A recycle sentence stays in {@code issues} this long. */
   static final Duration RECENT = Duration.ofHours(1);
   private static final long WATCH_MS = 200;
@@ -185,11 +188,9 @@ public final class Recycling {
       Future<?> before = parts.beforeRecycle() == null ? Future.succeededFuture()
           : parts.beforeRecycle().get().otherwiseEmpty();
       Future<RecycleRecord> run = before.compose(v -> parts.recycler() != null
-          ? parts.recycler().recycle(d.reason(), d.path())
+          ? parts.recycler().recycle(d.reason(), d.path()).map(r -> r.withPathReason(d.pathReason()))
           : sidecar(d));
-      return run.map(done -> {
-        RecycleRecord r = done.pathReason() != null ? done : done.withPathReason(parts.recycler() != null
-            ? d.pathReason() : "as a sidecar Vigil cannot start a second app: kubelet restarts the app container");
+      return run.map(r -> {
         finished(r);
         return r.toJson();
       }).eventually(() -> {
@@ -226,7 +227,8 @@ public final class Recycling {
         due = false;
         drained = false;
         MemoryView after = parts.memory().get();
-        done.complete(new RecycleRecord(t0, d.reason(), RecyclePath.HOLD, before == null ? null : before.rssMiB(),
+        done.complete(new RecycleRecord(t0, d.reason(), RecyclePath.HOLD, SIDECAR_PATH_REASON,
+            before == null ? null : before.rssMiB(),
             after == null || before == null || !after.t().isAfter(before.t()) ? null : after.rssMiB(),
             Duration.between(t0, parts.clock().instant()), 0, 0, restarted ? null
             : "the app was not restarted within " + RecyclePolicy.human(parts.restartWait())
