@@ -9,6 +9,8 @@
 #   DURATION=30s CONNECTIONS=128 bash src/bench/load.sh
 #   TARGETS="nginx vigil" bash src/bench/load.sh
 #   VIGIL_ARGS="--set ratelimit.enabled=true" bash src/bench/load.sh   # cost of a feature
+#   JAR=/tmp/other/vigil.jar JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -Xmn16m" bash src/bench/load.sh
+#                                          # another build (its archive beside it) or other flags, for an A/B
 #
 # Per target: wrk throughput for a 29-byte and a 16 KiB answer, the proxy's CPU per request
 # (utime+stime of its processes / requests) at saturation and at a fixed rate, paced p50/p99/p99.9
@@ -34,18 +36,23 @@ VIGIL_PORT=${VIGIL_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 VHP_PORT=${VHP_PORT:-18082}
 VIGIL_ARGS=${VIGIL_ARGS:-}
+JAR=${JAR:-target/vigil.jar}
+JSA=${JAR%.jar}.jsa
 if [ -z "${JVM_OPTS:-}" ]; then
   # The image's flags, with the heap sized as in a container limited to 256 MiB.
-  JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -XX:SharedArchiveFile=target/vigil.jsa"
+  JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m"
 fi
+# The class-data-sharing archive recorded for $JAR, unless JVM_OPTS chooses (or turns off) sharing.
+[[ "$JVM_OPTS" == *SharedArchiveFile* || "$JVM_OPTS" == *-Xshare* ]] || JVM_OPTS="$JVM_OPTS -XX:SharedArchiveFile=$JSA"
 
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install wrk nginx curl" >&2; exit 1; }
 done
-[ -f target/vigil.jar ] || mvn -B -q -o -DskipTests package
+[ -f "$JAR" ] || mvn -B -q -o -DskipTests package
 # A class-data-sharing archive, as the image records one (faster start; see the README).
-if [ ! -f target/vigil.jsa ] || [ target/vigil.jar -nt target/vigil.jsa ]; then
-  java @docker/jvm.options -XX:MaxRAM=256m -XX:ArchiveClassesAtExit=target/vigil.jsa -jar target/vigil.jar warmup \
+if [ ! -f "$JSA" ] || [ "$JAR" -nt "$JSA" ]; then
+  rm -f "$JSA"
+  java @docker/jvm.options -XX:MaxRAM=256m -XX:ArchiveClassesAtExit="$JSA" -jar "$JAR" warmup \
     >/dev/null 2>&1 || true
 fi
 if [[ " $TARGETS " == *" vertx-http-proxy "* ]]; then
@@ -206,7 +213,7 @@ one_run() {
   fi
   if [[ " $TARGETS " == *" vigil "* ]]; then
     # shellcheck disable=SC2086
-    "${PROXY_CPU[@]}" java $JVM_OPTS -jar target/vigil.jar --port "$VIGIL_PORT" \
+    "${PROXY_CPU[@]}" java $JVM_OPTS -jar "$JAR" --port "$VIGIL_PORT" \
       --upstream "http://127.0.0.1:$UPSTREAM_PORT" --set listen.host=127.0.0.1 --set memory.enabled=false \
       --set keepalive.enabled=false $VIGIL_ARGS > "$work/vigil.log" 2>&1 &
     pids+=("$!")
