@@ -308,7 +308,7 @@ one_run() {
     echo "Vigil's RSS by category (MiB), idle: $bd_idle"
     echo "Vigil's RSS by category (MiB), after the runs: $bd_after"
   fi
-  echo "JVM flags: $JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION;" \
+  echo "JVM flags: $VIGIL_JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION;" \
     "${PIN:+pinned (proxies on CPU 1, load on CPU 0);} $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
     "$(java -version 2>&1 | head -1)"
 
