@@ -9,6 +9,10 @@
 #   DURATION=30s CONNECTIONS=128 bash src/bench/load.sh
 #   TARGETS="nginx vigil" bash src/bench/load.sh
 #   VIGIL_ARGS="--set ratelimit.enabled=true" bash src/bench/load.sh   # cost of a feature
+#   JAR=/tmp/other/vigil.jar JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -Xmn16m" bash src/bench/load.sh
+#                                          # another build (its archive beside it) or other flags, for an A/B
+#   BREAKDOWN=1 TARGETS=vigil bash src/bench/load.sh   # + where Vigil's RSS goes, idle and after the runs
+#                                          # (src/bench/rss_breakdown.py; adds -XX:NativeMemoryTracking=summary)
 #
 # Per target: wrk throughput for a 29-byte and a 16 KiB answer, the proxy's CPU per request
 # (utime+stime of its processes / requests) at saturation and at a fixed rate, paced p50/p99/p99.9
@@ -34,18 +38,26 @@ VIGIL_PORT=${VIGIL_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 VHP_PORT=${VHP_PORT:-18082}
 VIGIL_ARGS=${VIGIL_ARGS:-}
+BREAKDOWN=${BREAKDOWN:-}
+JAR=${JAR:-target/vigil.jar}
+JSA=${JAR%.jar}.jsa
 if [ -z "${JVM_OPTS:-}" ]; then
   # The image's flags, with the heap sized as in a container limited to 256 MiB.
-  JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m -XX:SharedArchiveFile=target/vigil.jsa"
+  JVM_OPTS="@docker/jvm.options -XX:MaxRAM=256m"
 fi
+# The class-data-sharing archive recorded for $JAR, unless JVM_OPTS chooses (or turns off) sharing.
+[[ "$JVM_OPTS" == *SharedArchiveFile* || "$JVM_OPTS" == *-Xshare* ]] || JVM_OPTS="$JVM_OPTS -XX:SharedArchiveFile=$JSA"
+VIGIL_JVM_OPTS=$JVM_OPTS
+[ -z "$BREAKDOWN" ] || VIGIL_JVM_OPTS="$JVM_OPTS -XX:NativeMemoryTracking=summary"
 
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install wrk nginx curl" >&2; exit 1; }
 done
-[ -f target/vigil.jar ] || mvn -B -q -o -DskipTests package
+[ -f "$JAR" ] || mvn -B -q -o -DskipTests package
 # A class-data-sharing archive, as the image records one (faster start; see the README).
-if [ ! -f target/vigil.jsa ] || [ target/vigil.jar -nt target/vigil.jsa ]; then
-  java @docker/jvm.options -XX:MaxRAM=256m -XX:ArchiveClassesAtExit=target/vigil.jsa -jar target/vigil.jar warmup \
+if [ ! -f "$JSA" ] || [ "$JAR" -nt "$JSA" ]; then
+  rm -f "$JSA"
+  java @docker/jvm.options -XX:MaxRAM=256m -XX:ArchiveClassesAtExit="$JSA" -jar "$JAR" warmup \
     >/dev/null 2>&1 || true
 fi
 if [[ " $TARGETS " == *" vertx-http-proxy "* ]]; then
@@ -206,7 +218,7 @@ one_run() {
   fi
   if [[ " $TARGETS " == *" vigil "* ]]; then
     # shellcheck disable=SC2086
-    "${PROXY_CPU[@]}" java $JVM_OPTS -jar target/vigil.jar --port "$VIGIL_PORT" \
+    "${PROXY_CPU[@]}" java $VIGIL_JVM_OPTS -jar "$JAR" --port "$VIGIL_PORT" \
       --upstream "http://127.0.0.1:$UPSTREAM_PORT" --set listen.host=127.0.0.1 --set memory.enabled=false \
       --set keepalive.enabled=false $VIGIL_ARGS > "$work/vigil.log" 2>&1 &
     pids+=("$!")
@@ -229,6 +241,10 @@ one_run() {
     # shellcheck disable=SC2086
     idle[$t]=$(rss_kib ${tpids[$t]})
   done
+  local bd_idle="" bd_after=""
+  if [ -n "$BREAKDOWN" ] && [ -n "${tpids[vigil]:-}" ]; then
+    bd_idle=$(python3 src/bench/rss_breakdown.py "${tpids[vigil]}")
+  fi
 
   # Every proxy gets the same warm-up under the same load: the JVM compiles its hot path in the
   # first seconds (C2 competes for the two cores), and a sidecar is measured as it runs for hours.
@@ -261,6 +277,9 @@ one_run() {
     # shellcheck disable=SC2086
     thr[$t]=$(threads ${tpids[$t]})
   done
+  if [ -n "$BREAKDOWN" ] && [ -n "${tpids[vigil]:-}" ]; then
+    bd_after=$(python3 src/bench/rss_breakdown.py "${tpids[vigil]}")
+  fi
 
   echo
   echo "| target | req/s small | req/s 16 KiB | CPU/req small, 16 KiB, at $RATE/s (µs) | paced $RATE/s p50 / p99 / p99.9 (ms) | RSS idle / after / peak (MiB) | threads |"
@@ -285,7 +304,11 @@ one_run() {
   done
   echo
   echo "Vigil allocation per proxied small request: $alloc. Ratios are x nginx in this run."
-  echo "JVM flags: $JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION;" \
+  if [ -n "$bd_idle" ]; then
+    echo "Vigil's RSS by category (MiB), idle: $bd_idle"
+    echo "Vigil's RSS by category (MiB), after the runs: $bd_after"
+  fi
+  echo "JVM flags: $VIGIL_JVM_OPTS ${VIGIL_ARGS:+(Vigil args: $VIGIL_ARGS)}; wrk -t$THREADS -c$CONNECTIONS -d$DURATION;" \
     "${PIN:+pinned (proxies on CPU 1, load on CPU 0);} $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);" \
     "$(java -version 2>&1 | head -1)"
 
