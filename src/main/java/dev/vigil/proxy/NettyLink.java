@@ -63,10 +63,6 @@ final class NettyLink extends ChannelInboundHandlerAdapter {
     reading(true); // a connection paused for a slow client goes back reading
   }
 
-  Listener listener() {
-    return listener;
-  }
-
   void writeHead(HttpRequest head) {
     channel.write(head, channel.voidPromise());
   }
