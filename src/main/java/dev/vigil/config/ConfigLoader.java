@@ -496,14 +496,19 @@ public final class ConfigLoader {
   }
 
   private String memorySource(String key) {
+    return oneOf(key, Kind.MEMORY_SOURCE, List.of("auto", "http", "process", "cgroup"));
+  }
+
+  /** One of {@code values} (any case), returned as written there; the first one after a bad value. */
+  private String oneOf(String key, Kind kind, List<String> values) {
     String v = str(key);
-    for (String source : List.of("auto", "http", "process", "cgroup")) {
-      if (source.equalsIgnoreCase(v)) {
-        return source;
+    for (String value : values) {
+      if (value.equalsIgnoreCase(v)) {
+        return value;
       }
     }
-    bad(key, raw.get(key), Kind.MEMORY_SOURCE, null);
-    return "auto";
+    bad(key, raw.get(key), kind, null);
+    return values.get(0);
   }
 
   /** A regular expression that compiles; returned as text so that the config stays comparable. */
@@ -576,7 +581,8 @@ public final class ConfigLoader {
         new VigilConfig.Pool(intOrDefault("upstream.pool.maxSize"), intOrDefault("upstream.pool.waitQueue"),
             duration("upstream.pool.idleTimeout"), duration("upstream.pool.maxLifetime")),
         new VigilConfig.HealthCheck(path("upstream.health.path", false), duration("upstream.health.interval"),
-            duration("upstream.health.timeout"), intOrDefault("upstream.health.unhealthyAfter")));
+            duration("upstream.health.timeout"), intOrDefault("upstream.health.unhealthyAfter")),
+        oneOf("upstream.engine", Kind.UPSTREAM_ENGINE, List.of("netty", "vertx")));
 
     var proxy = new VigilConfig.Proxy(sizeOrDefault("proxy.maxBodySize"), (int) sizeOrDefault("proxy.maxHeaderSize"),
         duration("proxy.headerTimeout"), duration("proxy.requestTimeout"), duration("proxy.idleTimeout"),

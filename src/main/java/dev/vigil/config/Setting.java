@@ -28,6 +28,7 @@ record Setting(String key, Kind kind, Object defaultValue, double min, double ma
     MEMORY_UNIT("one of MiB, MB, bytes, KiB"),
     MEMORY_STATE("warning or critical"),
     MEMORY_SOURCE("one of auto, http, process, cgroup"),
+    UPSTREAM_ENGINE("netty or vertx"),
     REGEX("a regular expression (Java syntax) matched against a command line"),
     RESTART_POLICY("always, on-failure or never"),
     STRING_LIST("a list of strings"),

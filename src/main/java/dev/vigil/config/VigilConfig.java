@@ -31,7 +31,8 @@ public record VigilConfig(
   public record Listen(String host, int port) {
   }
 
-  public record Upstream(URI url, Duration connectTimeout, boolean rewriteHost, Pool pool, HealthCheck health) {
+  public record Upstream(URI url, Duration connectTimeout, boolean rewriteHost, Pool pool, HealthCheck health,
+                         String engine) {
 
     public String host() {
       return url.getHost();

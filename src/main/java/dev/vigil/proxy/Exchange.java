@@ -3,7 +3,16 @@ package dev.vigil.proxy;
 import dev.vigil.app.HoldGate;
 import dev.vigil.app.HoldRejectedException;
 import dev.vigil.metrics.Rejection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.netty.util.AsciiString;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
@@ -29,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * full write queue on one side pauses the other. All callbacks run on the request's event loop,
  * so the fields need no synchronization.
  */
-final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
+final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, NettyLink.Listener {
 
   private static final AttributeKey<String> PEER = AttributeKey.valueOf("vigil.peer");
   private static final AsciiString EXPECT = AsciiString.cached("expect");
@@ -59,7 +68,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   private final Hold hold;
 
   private UpstreamPool.Conn lease;
-  private HttpClientRequest upstream;
+  private HttpClientRequest upstream; // the attempt in flight on Vert.x's client, or
+  private NettyLink link;               // on the netty engine's connection
+  private int status;                 // the app's, once its head came (netty engine)
+  private boolean appCloses;          // the app's answer ends its connection (netty engine)
   private boolean requestSent;
   private boolean retried;
   private long bytesIn;
@@ -107,8 +119,13 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
   /** Asks the app; {@code proxy.requestTimeout} counts from {@code from} (arrival, or the end of a wait). */
   private void forward(long from) {
     deadlines.add(this, from + settings.requestTimeoutMs() * 1_000_000L);
-    pool = pools.current(); // a request that waited (admission, hold) goes to the target of now
+    pool = pool(); // a request that waited (admission, hold) goes to the target of now
     pool.acquire(this);
+  }
+
+  /** Upgrades (WebSocket) go through Vert.x's client, whose connections can become tunnels. */
+  private UpstreamPool pool() {
+    return request.headers().contains(HttpHeaders.UPGRADE) ? pools.forUpgrade() : pools.current();
   }
 
   /**
@@ -171,6 +188,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     }
     lease = conn;
     conn.leases++;
+    if (conn.link != null) {
+      send(conn.link);
+      return;
+    }
     conn.connection.request(conn.requestOptions.setMethod(request.method()).setURI(forwardUri))
         .onComplete(this::connected);
   }
@@ -192,7 +213,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       return;
     }
     upstream = up;
-    copyRequestHeaders(up);
+    copyRequestHeaders(up.headers());
     if (request.headers().contains(HttpHeaders.UPGRADE) && request.canUpgradeToWebSocket()) {
       tunnel(up);
       return;
@@ -230,17 +251,148 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       }
     });
     request.exceptionHandler(t -> clientGone());
+    continueIfAsked();
+    request.resume();
+  }
+
+  /** The netty engine: the request head and body written straight to the app's Netty channel. */
+  private void send(NettyLink l) {
+    link = l;
+    l.listener(this);
+    HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+    copyRequestHeaders(out);
+    var method = io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()); // a constant when standard
+    if (retried || !ProxyHandler.hasBody(request)) {
+      // No body (or a retry, which has none): the whole request in one write, sent now.
+      if (!retried && request.getHeader(HttpHeaders.CONTENT_LENGTH) != null) {
+        out.set(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized("0"));
+      }
+      requestSent = true;
+      if (!retried) {
+        request.exceptionHandler(t -> clientGone());
+        request.resume(); // Vert.x reads its end now (a retry needs it read), and then the next request
+        if (finished) {
+          return; // the client left meanwhile
+        }
+      }
+      l.writeWhole(new DefaultFullHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, method, forwardUri,
+          Unpooled.EMPTY_BUFFER, out, EmptyHttpHeaders.INSTANCE));
+      return;
+    }
+    String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (contentLength != null) {
+      out.set(HttpHeaders.CONTENT_LENGTH, contentLength);
+    } else {
+      out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
+    }
+    l.writeHead(new DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, method, forwardUri, out));
+    request.handler(this::requestChunk);
+    request.endHandler(v -> {
+      if (!finished && link == l) {
+        requestSent = true;
+        l.endRequest();
+      }
+    });
+    request.exceptionHandler(t -> clientGone());
+    continueIfAsked();
+    request.resume();
+  }
+
+  private void continueIfAsked() {
     if (request.version() != HttpVersion.HTTP_1_0 && !request.isEnded()
         && request.headers().contains(HttpHeaders.EXPECT)) {
       // Only 100-continue gets this far (ProxyHandler answers 417 to any other expectation), and
       // the body size was checked; an HTTP/1.0 client gets no 1xx (RFC 9110 10.1.1, 15.2).
       response.writeContinue();
     }
-    request.resume();
   }
 
-  private void copyRequestHeaders(HttpClientRequest up) {
-    var out = up.headers();
+  @Override
+  public void linkHead(HttpResponse head) {
+    if (finished) {
+      return;
+    }
+    cancelTimer();
+    status = head.status().code();
+    response.setStatusCode(status);
+    String reason = head.status().reasonPhrase();
+    if (!reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      response.setStatusMessage(reason);
+    }
+    HeadersMultiMap answerHeaders = (HeadersMultiMap) head.headers();
+    HopByHop.copy(answerHeaders, response.headers(), HopByHop.NO_EXTRA);
+    response.putHeader(REQUEST_ID, requestId);
+    String connection = answerHeaders.get(HttpHeaders.CONNECTION);
+    appCloses = head.protocolVersion() == io.netty.handler.codec.http.HttpVersion.HTTP_1_0
+        ? connection == null || !HopByHop.namedIn(connection, "keep-alive")
+        : connection != null && HopByHop.namedIn(connection, "close");
+    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304;
+    if (!bodyless && !answerHeaders.contains(HttpHeaders.CONTENT_LENGTH)) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        closeAfterResponse = true; // no chunked encoding in HTTP/1.0: the close ends the body
+      } else {
+        response.setChunked(true);
+      }
+    }
+    NettyLink l = link;
+    response.drainHandler(v -> {
+      if (link == l) {
+        l.reading(true);
+      }
+    });
+  }
+
+  @Override
+  public void linkContent(HttpContent content, boolean last) {
+    ByteBuf data = content.content();
+    if (finished || status == 0 || (!last && !data.isReadable())) {
+      content.release();
+      return;
+    }
+    // The pooled read buffer itself goes to the client (no copy); Vert.x wraps it so that its
+    // write does not release it, so it is released here once written (or the write failed).
+    Buffer chunk = BufferInternal.buffer(data);
+    if (!last) {
+      response.write(chunk).onComplete(done -> data.release());
+      if (response.writeQueueFull()) {
+        link.reading(false);
+      }
+      return;
+    }
+    int answered = status;
+    // The app's side is done: its connection can serve the next request while ours flushes.
+    releaseUpstream(requestSent && !appCloses);
+    // An answer read whole (the usual small one) goes out as one message: head and body in one write.
+    (data.isReadable() ? response.end(chunk) : response.end()).onComplete(done -> {
+      data.release();
+      if (closeAfterResponse) {
+        request.connection().close();
+      }
+      finish(answered, null);
+    });
+  }
+
+  @Override
+  public void linkFailed(Throwable cause) {
+    if (status != 0 && !finished) {
+      // The app broke off mid-body; the head is out, so only a reset tells the client.
+      link = null;
+      releaseUpstream(false);
+      response.reset();
+      finish(502, Rejection.UPSTREAM_ERROR);
+      return;
+    }
+    upstreamFailed(cause);
+  }
+
+  @Override
+  public void linkWritable() {
+    if (!finished) {
+      request.resume();
+    }
+  }
+
+  private void copyRequestHeaders(io.vertx.core.MultiMap out) {
     HopByHop.copyRequest(request.headers(), out, NOT_COPIED);
     out.set(REQUEST_ID, requestId);
     String host = request.getHeader(HOST);
@@ -288,6 +440,13 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       // the reset's own failure callback finds the exchange finished).
       fail(413, "request body larger than " + settings.maxBodySize() + " bytes", Rejection.TOO_LARGE);
       abandonUpstream();
+      return;
+    }
+    if (link != null) {
+      link.writeBody(((BufferInternal) chunk).getByteBuf());
+      if (link.writeQueueFull()) {
+        request.pause();
+      }
       return;
     }
     upstream.write(chunk);
@@ -400,14 +559,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
       // Run mode: the child is down or just died. A refused connection never reached the app, so
       // any request can wait for the next child; one the dead child had seen only when it is
       // bodiless and idempotent, and only once.
-      boolean neverSent = upstream == null && cause instanceof ConnectException;
+      boolean neverSent = upstream == null && link == null && cause instanceof ConnectException;
       if (neverSent || retryable(true)) {
         retried |= !neverSent;
-        HttpClientRequest failed = upstream;
-        upstream = null; // first, so the reset's own callbacks count as stale
-        if (failed != null) {
-          failed.reset();
-        }
+        dropAttempt();
         releaseUpstream(false);
         waitForApp();
         return;
@@ -415,13 +570,9 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     }
     if (retryable(false)) {
       retried = true;
-      HttpClientRequest failed = upstream;
-      upstream = null; // first, so the reset's own callbacks count as stale
-      if (failed != null) {
-        failed.reset();
-      }
+      dropAttempt();
       releaseUpstream(false);
-      pool = pools.current(); // the app may be on a new port by now (a recycle)
+      pool = pool(); // the app may be on a new port by now (a recycle)
       pool.acquire(this);
       return;
     }
@@ -477,11 +628,24 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     return idempotent && !ProxyHandler.hasBody(request) && !request.headers().contains(HttpHeaders.UPGRADE);
   }
 
+  /** Forgets the attempt in flight and breaks it off; its late callbacks are then stale. */
+  private void dropAttempt() {
+    HttpClientRequest failed = upstream;
+    NettyLink failedLink = link;
+    upstream = null; // first, so the reset's own callbacks count as stale
+    link = null;
+    if (failed != null) {
+      failed.reset();
+    }
+    if (failedLink != null) {
+      failedLink.listener(null);
+      failedLink.close();
+    }
+  }
+
   /** Breaks off the upstream side mid-exchange: its connection cannot be reused. */
   private void abandonUpstream() {
-    if (upstream != null) {
-      upstream.reset();
-    }
+    dropAttempt();
     if (lease == null) {
       pool.cancel(this);
     }
@@ -492,6 +656,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter {
     UpstreamPool.Conn conn = lease;
     if (conn != null) {
       lease = null;
+      if (conn.link != null) {
+        conn.link.listener(null);
+        link = null;
+      }
       pool.release(conn, reusable);
     }
   }

@@ -50,9 +50,14 @@ public final class ProxyVerticle extends VerticleBase {
         .setName("vigil-upstream"));
     // One pool per target on this loop: a recycle switches the target and the old pool retires.
     runtime.target().initialize(settings.upstreamHost(), settings.upstreamPort());
-    upstreamPools = new UpstreamPools(runtime.target(), client, settings.upstreamSsl(),
-        (c, options, target) -> new UpstreamPool(c, options, share(pool.maxSize()), share(pool.waitQueue()),
-            pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis(), target.counter()),
+    // upstream.engine: netty dials its own connections; an https:// upstream keeps Vert.x's client (TLS).
+    NettyDialer dialer = config.upstream().engine().equals("netty") && !settings.upstreamSsl()
+        ? new NettyDialer(vertx, context, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMs()),
+            config.proxy().idleTimeout().toMillis(), 64 * 1024, BODY_CHUNK)
+        : null;
+    upstreamPools = new UpstreamPools(runtime.target(), client, dialer, settings.upstreamSsl(),
+        (c, d, options, target) -> new UpstreamPool(c, d, options, share(pool.maxSize()),
+            share(pool.waitQueue()), pool.idleTimeout().toMillis(), pool.maxLifetime().toMillis(), target.counter()),
         runtime, context);
     upstreamPools.start(vertx, UpstreamPool.tickMs(pool.idleTimeout().toMillis()));
     ExchangeObserver observer = runtime.newObserver();

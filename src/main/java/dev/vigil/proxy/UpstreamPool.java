@@ -31,7 +31,8 @@ final class UpstreamPool {
 
   /** One upstream connection and its pool bookkeeping. */
   static final class Conn {
-    final HttpClientConnection connection;
+    final HttpClientConnection connection; // Vert.x's client engine, or
+    final NettyLink link;                     // the netty engine's (exactly one is set)
     /**
      * The options of the request being sent on this connection, set anew for each one instead of
      * allocated per request: a connection carries one request at a time, and Vert.x reads them
@@ -44,13 +45,23 @@ final class UpstreamPool {
     boolean closed;
     boolean detached;
 
-    private Conn(HttpClientConnection connection, long createdNanos) {
+    private Conn(HttpClientConnection connection, NettyLink link, long createdNanos) {
       this.connection = connection;
+      this.link = link;
       this.createdNanos = createdNanos;
+    }
+
+    void close() {
+      if (link != null) {
+        link.close();
+      } else {
+        connection.close();
+      }
     }
   }
 
   private final HttpClientAgent client;
+  private final NettyDialer dialer; // null: connections come from the Vert.x client
   private final HttpConnectOptions connectOptions;
   private final int maxSize;
   private final int maxWaiters;
@@ -74,6 +85,14 @@ final class UpstreamPool {
   /** @param targetConnections the count of connections open to this pool's target, shared by every loop's pool */
   UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
                long idleTimeoutMs, long maxLifetimeMs, java.util.concurrent.atomic.AtomicInteger targetConnections) {
+    this(client, null, connectOptions, maxSize, maxWaiters, idleTimeoutMs, maxLifetimeMs, targetConnections);
+  }
+
+  /** @param dialer the netty engine's dialer, or null for Vert.x's client */
+  UpstreamPool(HttpClientAgent client, NettyDialer dialer, HttpConnectOptions connectOptions, int maxSize,
+               int maxWaiters,
+               long idleTimeoutMs, long maxLifetimeMs, java.util.concurrent.atomic.AtomicInteger targetConnections) {
+    this.dialer = dialer;
     this.targetConnections = targetConnections;
     this.client = client;
     this.connectOptions = connectOptions;
@@ -103,7 +122,7 @@ final class UpstreamPool {
     retired = true;
     Conn conn;
     while ((conn = idle.pollFirst()) != null) {
-      conn.connection.close();
+      conn.close();
     }
   }
 
@@ -125,7 +144,7 @@ final class UpstreamPool {
         waiter.leased(conn);
         return;
       }
-      conn.connection.close();
+      conn.close();
     }
     if (open < maxSize) {
       connect(waiter);
@@ -151,7 +170,7 @@ final class UpstreamPool {
       return;
     }
     if (!reusable || closed || !reusable(conn, System.nanoTime())) {
-      conn.connection.close(); // the close handler frees the slot and serves the next waiter
+      conn.close(); // the close handler frees the slot and serves the next waiter
       return;
     }
     Waiter next = waiters.pollFirst();
@@ -160,7 +179,7 @@ final class UpstreamPool {
       return;
     }
     if (retired) {
-      conn.connection.close();
+      conn.close();
       return;
     }
     conn.idleSinceNanos = System.nanoTime();
@@ -186,7 +205,7 @@ final class UpstreamPool {
     }
     Conn conn;
     while ((conn = idle.pollFirst()) != null) {
-      conn.connection.close();
+      conn.close();
     }
   }
 
@@ -212,7 +231,7 @@ final class UpstreamPool {
       Conn conn = it.next();
       if (now - conn.idleSinceNanos >= idleTimeoutNanos || !reusable(conn, now)) {
         it.remove();
-        conn.connection.close();
+        conn.close();
       }
     }
   }
@@ -223,29 +242,49 @@ final class UpstreamPool {
   }
 
   private boolean reusable(Conn conn, long now) {
-    return !conn.closed && now - conn.createdNanos < maxLifetimeNanos;
+    return !conn.closed && now - conn.createdNanos < maxLifetimeNanos && (conn.link == null || conn.link.active());
   }
 
   private void connect(Waiter waiter) {
     open++;
     targetConnections.incrementAndGet();
+    if (dialer != null) {
+      dialer.dial(connectOptions.getHost(), connectOptions.getPort()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          Conn conn = new Conn(null, ar.result(), System.nanoTime());
+          conn.link.closeHandler(() -> closed(conn));
+          connected(conn, waiter);
+        } else {
+          connectFailed(waiter, ar.cause());
+        }
+      });
+      return;
+    }
     client.connect(connectOptions).onComplete(ar -> {
-      if (ar.failed()) {
-        open--;
-        targetConnections.decrementAndGet();
-        waiter.leaseFailed(ar.cause());
-        serveWaiters();
-        return;
+      if (ar.succeeded()) {
+        Conn conn = new Conn(ar.result(), null, System.nanoTime());
+        conn.connection.closeHandler(v -> closed(conn));
+        connected(conn, waiter);
+      } else {
+        connectFailed(waiter, ar.cause());
       }
-      Conn conn = new Conn(ar.result(), System.nanoTime());
-      conn.connection.closeHandler(v -> closed(conn));
-      if (closed) {
-        conn.connection.close();
-        waiter.leaseFailed(new IllegalStateException("upstream pool closed"));
-        return;
-      }
-      waiter.leased(conn);
     });
+  }
+
+  private void connectFailed(Waiter waiter, Throwable cause) {
+    open--;
+    targetConnections.decrementAndGet();
+    waiter.leaseFailed(cause);
+    serveWaiters();
+  }
+
+  private void connected(Conn conn, Waiter waiter) {
+    if (closed) {
+      conn.close();
+      waiter.leaseFailed(new IllegalStateException("upstream pool closed"));
+      return;
+    }
+    waiter.leased(conn);
   }
 
   private void closed(Conn conn) {

@@ -16,22 +16,32 @@ final class UpstreamPools {
 
   /** Builds a pool for one target; the sizes and timeouts are the verticle's. */
   interface Factory {
-    UpstreamPool create(HttpClientAgent client, HttpConnectOptions options, UpstreamTarget.Target target);
+    UpstreamPool create(HttpClientAgent client, NettyDialer dialer, HttpConnectOptions options,
+                        UpstreamTarget.Target target);
   }
 
   private final UpstreamTarget target;
   private final HttpClientAgent client;
   private final boolean ssl;
+  private final NettyDialer dialer; // null: every exchange uses Vert.x's client
   private final Factory factory;
   private final ProxyRuntime runtime;
   private final List<UpstreamPool> retired = new ArrayList<>();
   private final Runnable hook;
   private UpstreamTarget.Target currentTarget;
   private UpstreamPool current;
+  private UpstreamPool currentTunnel; // the netty engine's pool for upgrades (Vert.x's client), or null
   private long ticker = -1;
 
   UpstreamPools(UpstreamTarget target, HttpClientAgent client, boolean ssl, Factory factory, ProxyRuntime runtime,
                 Context context) {
+    this(target, client, null, ssl, factory, runtime, context);
+  }
+
+  /** @param dialer the netty engine's dialer (upgrades still go through {@code client}), or null */
+  UpstreamPools(UpstreamTarget target, HttpClientAgent client, NettyDialer dialer, boolean ssl, Factory factory,
+                ProxyRuntime runtime, Context context) {
+    this.dialer = dialer;
     this.target = target;
     this.client = client;
     this.ssl = ssl;
@@ -47,16 +57,33 @@ final class UpstreamPools {
     UpstreamTarget.Target t = target.current();
     if (t != currentTarget) {
       UpstreamPool old = current;
+      UpstreamPool oldTunnel = currentTunnel;
       currentTarget = t;
-      current = factory.create(client, new HttpConnectOptions().setHost(t.host()).setPort(t.port()).setSsl(ssl), t);
+      HttpConnectOptions options = new HttpConnectOptions().setHost(t.host()).setPort(t.port()).setSsl(ssl);
+      current = factory.create(client, dialer, options, t);
+      currentTunnel = dialer == null ? null : factory.create(client, null, options, t);
       runtime.addPool(current);
-      if (old != null) {
-        runtime.removePool(old);
-        old.retire();
-        retired.add(old);
+      if (currentTunnel != null) {
+        runtime.addPool(currentTunnel);
       }
+      retire(old);
+      retire(oldTunnel);
     }
     return current;
+  }
+
+  /** The pool for an upgrade (WebSocket) request: Vert.x's client, whose connections can become tunnels. */
+  UpstreamPool forUpgrade() {
+    current();
+    return currentTunnel == null ? current : currentTunnel;
+  }
+
+  private void retire(UpstreamPool old) {
+    if (old != null) {
+      runtime.removePool(old);
+      old.retire();
+      retired.add(old);
+    }
   }
 
   /** Evicts idle and aged connections of the current pool, and drops retired pools that are empty. */
@@ -64,6 +91,9 @@ final class UpstreamPools {
     ticker = vertx.setPeriodic(tickMs, id -> {
       long now = System.nanoTime();
       current.evict(now);
+      if (currentTunnel != null) {
+        currentTunnel.evict(now);
+      }
       retired.removeIf(p -> {
         p.evict(now);
         return p.drained();
@@ -79,6 +109,10 @@ final class UpstreamPools {
     }
     current.close();
     runtime.removePool(current);
+    if (currentTunnel != null) {
+      currentTunnel.close();
+      runtime.removePool(currentTunnel);
+    }
     retired.forEach(UpstreamPool::close);
     retired.clear();
   }

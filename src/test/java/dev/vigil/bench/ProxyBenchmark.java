@@ -53,6 +53,10 @@ public class ProxyBenchmark {
   @Param({"small", "16k"})
   public String answer;
 
+  /** {@code upstream.engine}. */
+  @Param({"netty", "vertx"})
+  public String engine;
+
   private Vertx upstreamVertx;
   private Vertx vigilVertx;
   private Telemetry telemetry;
@@ -74,7 +78,7 @@ public class ProxyBenchmark {
 
     VigilConfig config = ConfigLoader.load(null, Map.of(), Map.of(
         "listen.port", "0", "listen.host", "127.0.0.1", "upstream.url", "http://127.0.0.1:" + upstreamPort,
-        "memory.enabled", "false", "keepalive.enabled", "false"), w -> { });
+        "memory.enabled", "false", "keepalive.enabled", "false", "upstream.engine", engine), w -> { });
     telemetry = new Telemetry();
     vigilVertx = telemetry.newVertx(2, false);
     sidecar = new Sidecar(config, Clock.systemUTC(), telemetry.registry());

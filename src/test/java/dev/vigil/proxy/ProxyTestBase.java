@@ -33,7 +33,16 @@ abstract class ProxyTestBase {
     vertx.close().await(30, TimeUnit.SECONDS);
   }
 
+  /** {@code upstream.engine} for this class's sidecars; null = the default. */
+  String engine() {
+    return null;
+  }
+
   void startVigil(Map<String, String> settings) throws Exception {
+    if (engine() != null) {
+      settings = new java.util.HashMap<>(settings);
+      settings.put("upstream.engine", engine());
+    }
     sidecar = Vigils.start(vertx, app.url(), settings);
     port = sidecar.proxyPort();
   }
