@@ -49,6 +49,14 @@ class VertxEngineTest {
   }
 
   @Nested
+  class PooledMemory extends PooledMemoryTest {
+    @Override
+    String engine() {
+      return "vertx";
+    }
+  }
+
+  @Nested
   class SwitchTarget extends SwitchTargetTest {
     @Override
     String engine() {
