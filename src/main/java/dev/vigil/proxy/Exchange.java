@@ -17,6 +17,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
@@ -314,26 +315,10 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, Net
     }
     cancelTimer();
     status = head.status().code();
-    response.setStatusCode(status);
-    String reason = head.status().reasonPhrase();
-    if (!reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
-      response.setStatusMessage(reason);
-    }
-    HeadersMultiMap answerHeaders = (HeadersMultiMap) head.headers();
-    HopByHop.copy(answerHeaders, response.headers(), HopByHop.NO_EXTRA);
-    response.putHeader(REQUEST_ID, requestId);
-    String connection = answerHeaders.get(HttpHeaders.CONNECTION);
-    appCloses = head.protocolVersion() == io.netty.handler.codec.http.HttpVersion.HTTP_1_0
-        ? connection == null || !HopByHop.namedIn(connection, "keep-alive")
-        : connection != null && HopByHop.namedIn(connection, "close");
-    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304;
-    if (!bodyless && !answerHeaders.contains(HttpHeaders.CONTENT_LENGTH)) {
-      if (request.version() == HttpVersion.HTTP_1_0) {
-        closeAfterResponse = true; // no chunked encoding in HTTP/1.0: the close ends the body
-      } else {
-        response.setChunked(true);
-      }
-    }
+    MultiMap answerHeaders = (HeadersMultiMap) head.headers(); // NettyDialer decodes into Vert.x's map
+    startAnswer(status, head.status().reasonPhrase(), answerHeaders);
+    appCloses = closes(head.protocolVersion() == io.netty.handler.codec.http.HttpVersion.HTTP_1_0,
+        answerHeaders.get(HttpHeaders.CONNECTION));
     NettyLink l = link;
     response.drainHandler(v -> {
       if (link == l) {
@@ -392,7 +377,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, Net
     }
   }
 
-  private void copyRequestHeaders(io.vertx.core.MultiMap out) {
+  private void copyRequestHeaders(MultiMap out) {
     HopByHop.copyRequest(request.headers(), out, NOT_COPIED);
     out.set(REQUEST_ID, requestId);
     String host = request.getHeader(HOST);
@@ -466,22 +451,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, Net
     cancelTimer();
     HttpClientResponse answer = ar.result();
     int status = answer.statusCode();
-    response.setStatusCode(status);
-    String reason = answer.statusMessage();
-    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
-      // Only a reason of the app's own: setting one builds a status object per response.
-      response.setStatusMessage(reason);
-    }
-    HopByHop.copy(answer.headers(), response.headers(), HopByHop.NO_EXTRA);
-    response.putHeader(REQUEST_ID, requestId);
-    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
-    if (!bodyless && !answer.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-      if (request.version() == HttpVersion.HTTP_1_0) {
-        closeAfterResponse = true; // no chunked encoding in HTTP/1.0: the close ends the body
-      } else {
-        response.setChunked(true);
-      }
-    }
+    startAnswer(status, answer.statusMessage(), answer.headers());
     answer.handler(chunk -> {
       response.write(chunk);
       if (response.writeQueueFull()) {
@@ -497,7 +467,7 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, Net
         finish(502, Rejection.UPSTREAM_ERROR);
       }
     });
-    boolean appCloses = closes(answer);
+    boolean appCloses = closes(answer.version() == HttpVersion.HTTP_1_0, answer.getHeader(HttpHeaders.CONNECTION));
     answer.endHandler(v -> {
       // The app's side is done: its connection can serve the next request while ours flushes.
       releaseUpstream(requestSent && !appCloses);
@@ -665,12 +635,30 @@ final class Exchange extends Deadlines.Entry implements UpstreamPool.Waiter, Net
   }
 
   /** True when the app's answer ends its connection (Connection: close, or HTTP/1.0 without keep-alive). */
-  private static boolean closes(HttpClientResponse answer) {
-    String connection = answer.getHeader(HttpHeaders.CONNECTION);
-    if (answer.version() == HttpVersion.HTTP_1_0) {
+  private static boolean closes(boolean http10, String connection) {
+    if (http10) {
       return connection == null || !HopByHop.namedIn(connection, "keep-alive");
     }
     return connection != null && HopByHop.namedIn(connection, "close");
+  }
+
+  /** The app's status and headers onto the client's response, and how its body will be framed. */
+  private void startAnswer(int status, String reason, MultiMap answerHeaders) {
+    response.setStatusCode(status);
+    if (reason != null && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      // Only a reason of the app's own: setting one builds a status object per response.
+      response.setStatusMessage(reason);
+    }
+    HopByHop.copy(answerHeaders, response.headers(), HopByHop.NO_EXTRA);
+    response.putHeader(REQUEST_ID, requestId);
+    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
+    if (!bodyless && !answerHeaders.contains(HttpHeaders.CONTENT_LENGTH)) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        closeAfterResponse = true; // no chunked encoding in HTTP/1.0: the close ends the body
+      } else {
+        response.setChunked(true);
+      }
+    }
   }
 
   /** Vigil answers itself; when the request body was not fully read the connection cannot be reused. */
