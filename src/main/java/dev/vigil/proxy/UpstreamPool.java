@@ -76,22 +76,13 @@ final class UpstreamPool {
   // For gauges read on other threads: refreshed by the periodic tick, never on the request path.
   private volatile long published;
 
-  UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
-               long idleTimeoutMs, long maxLifetimeMs) {
-    this(client, connectOptions, maxSize, maxWaiters, idleTimeoutMs, maxLifetimeMs,
-        new java.util.concurrent.atomic.AtomicInteger());
-  }
-
-  /** @param targetConnections the count of connections open to this pool's target, shared by every loop's pool */
-  UpstreamPool(HttpClientAgent client, HttpConnectOptions connectOptions, int maxSize, int maxWaiters,
-               long idleTimeoutMs, long maxLifetimeMs, java.util.concurrent.atomic.AtomicInteger targetConnections) {
-    this(client, null, connectOptions, maxSize, maxWaiters, idleTimeoutMs, maxLifetimeMs, targetConnections);
-  }
-
-  /** @param dialer the netty engine's dialer, or null for Vert.x's client */
+  /**
+   * @param dialer            the netty engine's dialer, or null for Vert.x's client
+   * @param targetConnections the count of connections open to this pool's target, shared by every loop's pool
+   */
   UpstreamPool(HttpClientAgent client, NettyDialer dialer, HttpConnectOptions connectOptions, int maxSize,
-               int maxWaiters,
-               long idleTimeoutMs, long maxLifetimeMs, java.util.concurrent.atomic.AtomicInteger targetConnections) {
+               int maxWaiters, long idleTimeoutMs, long maxLifetimeMs,
+               java.util.concurrent.atomic.AtomicInteger targetConnections) {
     this.dialer = dialer;
     this.targetConnections = targetConnections;
     this.client = client;

@@ -33,11 +33,6 @@ final class UpstreamPools {
   private UpstreamPool currentTunnel; // the netty engine's pool for upgrades (Vert.x's client), or null
   private long ticker = -1;
 
-  UpstreamPools(UpstreamTarget target, HttpClientAgent client, boolean ssl, Factory factory, ProxyRuntime runtime,
-                Context context) {
-    this(target, client, null, ssl, factory, runtime, context);
-  }
-
   /** @param dialer the netty engine's dialer (upgrades still go through {@code client}), or null */
   UpstreamPools(UpstreamTarget target, HttpClientAgent client, NettyDialer dialer, boolean ssl, Factory factory,
                 ProxyRuntime runtime, Context context) {
